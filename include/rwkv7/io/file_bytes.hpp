@@ -1,0 +1,122 @@
+// rwkv7/io/file_bytes.hpp — the bytes of a model file: memory-mapped, or a span the caller owns
+// (a model linked into the executable). Every tensor view points into these bytes; nothing is copied.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../error.hpp"
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#define RWKV7_HAVE_MMAP 1
+#endif
+
+namespace rwkv7 {
+
+// Read-only bytes plus a name for error messages. Move-only; views into data() stay valid while it lives.
+class FileBytes {
+ public:
+  FileBytes() = default;
+
+  // Maps the file (falls back to reading it where mmap does not exist).
+  static FileBytes open(const std::string& path) {
+    FileBytes f;
+    f.name_ = path;
+#if defined(RWKV7_HAVE_MMAP)
+    int fd = ::open(path.c_str(), O_RDONLY);
+    if (fd < 0) detail::fail(Errc::io, path + ": cannot open file: " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      detail::fail(Errc::io, path + ": not a regular file");
+    }
+    f.size_ = static_cast<std::size_t>(st.st_size);
+    if (f.size_ > 0) {
+      void* p = ::mmap(nullptr, f.size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p == MAP_FAILED) {
+        ::close(fd);
+        detail::fail(Errc::io, path + ": mmap failed: " + std::strerror(errno));
+      }
+      f.mapping_ = std::shared_ptr<void>(p, [size = f.size_](void* q) { ::munmap(q, size); });
+      f.data_ = static_cast<const std::byte*>(p);
+    }
+    ::close(fd);
+#else
+    std::FILE* fp = std::fopen(path.c_str(), "rb");
+    if (!fp) detail::fail(Errc::io, path + ": cannot open file");
+    auto owned = std::make_shared<std::vector<std::byte>>();
+    std::byte chunk[1 << 16];
+    std::size_t n;
+    while ((n = std::fread(chunk, 1, sizeof chunk, fp)) > 0) owned->insert(owned->end(), chunk, chunk + n);
+    std::fclose(fp);
+    f.size_ = owned->size();
+    f.data_ = owned->data();
+    f.mapping_ = owned;
+#endif
+    return f;
+  }
+
+  // Wraps bytes the caller keeps alive (e.g. a model embedded in the binary). Zero-copy.
+  static FileBytes view(const void* data, std::size_t size, std::string name) {
+    FileBytes f;
+    f.name_ = std::move(name);
+    f.data_ = static_cast<const std::byte*>(data);
+    f.size_ = size;
+    return f;
+  }
+
+  const std::byte* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::shared_ptr<void> mapping_;  // owner (munmap / vector); empty for caller-owned views
+  const std::byte* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::string name_;
+};
+
+namespace detail {
+
+// Little-endian readers that never assume alignment (zip and pickle fields are unaligned).
+template <class T>
+inline T load_le(const std::byte* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;  // every supported target is little-endian; checked once in the format readers' tests
+}
+
+// Bounds-checked cursor: every read states what it was reading, so a truncated file names the field.
+class Cursor {
+ public:
+  Cursor(const std::byte* begin, std::size_t size, const std::string& file) : p_(begin), end_(begin + size), file_(file) {}
+  std::size_t remaining() const { return static_cast<std::size_t>(end_ - p_); }
+  bool empty() const { return p_ == end_; }
+  const std::byte* take(std::size_t n, const char* what) {
+    if (n > remaining()) fail(Errc::format, file_ + ": truncated while reading " + what);
+    const std::byte* q = p_;
+    p_ += n;
+    return q;
+  }
+  template <class T>
+  T read(const char* what) {
+    return load_le<T>(take(sizeof(T), what));
+  }
+
+ private:
+  const std::byte* p_;
+  const std::byte* end_;
+  const std::string& file_;
+};
+
+}  // namespace detail
+}  // namespace rwkv7

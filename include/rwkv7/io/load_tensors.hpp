@@ -1,0 +1,57 @@
+// rwkv7/io/load_tensors.hpp — picks the format reader from the file's first bytes and gathers the side files
+// a format keeps beside its tensors (config.json next to an HF model.safetensors).
+#pragma once
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "pth.hpp"
+#include "safetensors.hpp"
+
+namespace rwkv7 {
+namespace detail {
+
+// Facts from an HF config.json that the tensors cannot tell (GroupNorm eps) or that we cross-check.
+inline void read_hf_config(const std::string& path, TensorTable& table) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return;
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json cfg;
+  try {
+    cfg = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::exception& e) {
+    fail(Errc::format, path + ": not valid JSON (" + e.what() + ")");
+  }
+  if (!cfg.is_object()) fail(Errc::format, path + ": expected a JSON object");
+  for (const char* key : {"hidden_size", "num_hidden_layers", "head_dim", "vocab_size", "intermediate_size", "norm_eps",
+                          "v_low_rank_dim"}) {
+    if (cfg.contains(key) && cfg[key].is_number()) table.hints[key] = cfg[key].get<double>();
+  }
+  if (cfg.contains("attn") && !cfg["attn"].is_null()) table.hints["hybrid_attention"] = 1;
+}
+
+}  // namespace detail
+
+// Reads every tensor of a .pth or .safetensors held in `bytes`. Throws rwkv7::Error naming the file.
+inline TensorTable load_tensors(FileBytes bytes) {
+  if (bytes.size() >= 4 && std::memcmp(bytes.data(), "PK\x03\x04", 4) == 0) return detail::read_pth(std::move(bytes));
+  if (bytes.size() >= 9 && static_cast<char>(bytes.data()[8]) == '{') return detail::read_safetensors(std::move(bytes));
+  detail::fail(Errc::format, bytes.name() + ": not a model file (neither a torch.save zip archive nor safetensors)");
+}
+
+// Opens `path` (mapped) and, for safetensors, reads config.json from the same folder when it exists.
+// A folder is taken as an HF model folder holding model.safetensors.
+inline TensorTable load_tensors(std::string path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) path += "/model.safetensors";
+  TensorTable table = load_tensors(FileBytes::open(path));
+  if (table.format() == "safetensors") {
+    auto slash = path.find_last_of('/');
+    detail::read_hf_config((slash == std::string::npos ? std::string() : path.substr(0, slash + 1)) + "config.json", table);
+  }
+  return table;
+}
+
+}  // namespace rwkv7

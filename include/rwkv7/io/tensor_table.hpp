@@ -1,0 +1,107 @@
+// rwkv7/io/tensor_table.hpp — what every format reader produces: named, typed, shaped views into file bytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "../error.hpp"
+#include "file_bytes.hpp"
+
+namespace rwkv7 {
+
+// Storage types the library computes with. Anything else is kept as `unsupported` so a file with an extra
+// int64 tensor still loads; using such a tensor is an Errc::dtype error that names it.
+enum class DType { f32, f16, bf16, unsupported };
+
+inline const char* dtype_name(DType t) {
+  switch (t) {
+    case DType::f32: return "fp32";
+    case DType::f16: return "fp16";
+    case DType::bf16: return "bf16";
+    case DType::unsupported: return "unsupported";
+  }
+  return "?";
+}
+
+inline std::size_t dtype_size(DType t) { return t == DType::f32 ? 4 : 2; }
+
+using Shape = std::vector<std::int64_t>;
+
+inline std::string shape_str(const Shape& s) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+// Non-owning view of one contiguous row-major tensor inside a FileBytes.
+struct TensorView {
+  std::string name;
+  DType dtype = DType::unsupported;
+  std::string source_dtype;  // the file's own spelling, for messages about unsupported types
+  Shape shape;
+  const std::byte* data = nullptr;
+
+  std::int64_t numel() const {
+    std::int64_t n = 1;
+    for (auto d : shape) n *= d;
+    return n;
+  }
+};
+
+// All tensors of one file. Owns the bytes, so views stay valid as long as the table (or a copy) lives.
+class TensorTable {
+ public:
+  TensorTable() = default;
+  explicit TensorTable(FileBytes bytes, std::string format) : bytes_(std::move(bytes)), format_(std::move(format)) {}
+
+  void add(TensorView t) {
+    if (index_.count(t.name)) detail::fail(Errc::format, file() + ": tensor " + detail::in_quotes(t.name) + " appears twice");
+    index_.emplace(t.name, tensors_.size());
+    tensors_.push_back(std::move(t));
+  }
+
+  const TensorView* find(const std::string& name) const {
+    auto it = index_.find(name);
+    return it == index_.end() ? nullptr : &tensors_[it->second];
+  }
+  bool contains(const std::string& name) const { return index_.count(name) != 0; }
+  const std::vector<TensorView>& tensors() const { return tensors_; }
+  const std::string& file() const { return bytes_.name(); }
+  const std::string& format() const { return format_; }
+  const FileBytes& bytes() const { return bytes_; }
+
+  // Extra facts a format carries beside the tensors (config.json fields for HF checkpoints).
+  std::map<std::string, double> hints;
+
+ private:
+  FileBytes bytes_;
+  std::string format_;
+  std::vector<TensorView> tensors_;
+  std::map<std::string, std::size_t> index_;
+};
+
+namespace detail {
+
+// n*m with overflow and a hard ceiling, so hostile shapes cannot wrap around a bounds check.
+inline bool checked_mul(std::uint64_t a, std::uint64_t b, std::uint64_t& out) {
+  if (a != 0 && b > UINT64_MAX / a) return false;
+  out = a * b;
+  return true;
+}
+
+// Byte size of a shape, or fails naming the tensor. Dimensions must be non-negative and the product finite.
+inline std::uint64_t tensor_bytes(const std::string& file, const std::string& name, const Shape& shape, std::size_t elem) {
+  std::uint64_t n = elem;
+  for (auto d : shape) {
+    if (d < 0) fail(Errc::format, file + ": tensor " + in_quotes(name) + ": negative dimension in shape " + shape_str(shape));
+    if (!checked_mul(n, static_cast<std::uint64_t>(d), n))
+      fail(Errc::format, file + ": tensor " + in_quotes(name) + ": shape " + shape_str(shape) + " overflows");
+  }
+  return n;
+}
+
+}  // namespace detail
+}  // namespace rwkv7

@@ -1,0 +1,28 @@
+// rwkv7/layers/norm.hpp — LayerNorm (per token) and GroupNorm (per head), fp32, two-pass for accuracy.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+namespace rwkv7::detail {
+
+// out = (x − mean) / sqrt(var + eps) · w + b over n elements (biased variance, as torch).
+inline void layer_norm(const float* x, std::int64_t n, const float* w, const float* b, double eps, float* out) {
+  float mean = 0.0f;
+  for (std::int64_t i = 0; i < n; ++i) mean += x[i];
+  mean /= static_cast<float>(n);
+  float var = 0.0f;
+  for (std::int64_t i = 0; i < n; ++i) var += (x[i] - mean) * (x[i] - mean);
+  var /= static_cast<float>(n);
+  const float inv = 1.0f / std::sqrt(var + static_cast<float>(eps));
+  for (std::int64_t i = 0; i < n; ++i) out[i] = (x[i] - mean) * inv * w[i] + b[i];
+}
+
+// GroupNorm with one group per head: LayerNorm of each N-slice with its own slice of the affine weights.
+inline void group_norm(const float* x, std::int64_t heads, std::int64_t n, const float* w, const float* b, double eps, float* out) {
+  for (std::int64_t h = 0; h < heads; ++h) layer_norm(x + h * n, n, w + h * n, b + h * n, eps, out + h * n);
+}
+
+inline float sigmoid(float z) { return 1.0f / (1.0f + std::exp(-z)); }
+
+}  // namespace rwkv7::detail

@@ -1,0 +1,24 @@
+// rwkv7/model/config.hpp — the hyperparameters of a checkpoint, all detected from tensor shapes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace rwkv7 {
+
+struct ModelConfig {
+  std::int64_t n_layer = 0;
+  std::int64_t n_embd = 0;     // C
+  std::int64_t n_head = 0;     // H
+  std::int64_t head_size = 0;  // N; H*N == C
+  std::int64_t dim_ffn = 0;    // F
+  std::int64_t vocab_size = 0; // V
+  std::int64_t lora_w = 0, lora_a = 0, lora_v = 0, lora_g = 0;  // decay, in-context learning rate, value residual, gate
+  double layer_norm_eps = 1e-5;
+  double group_norm_eps = 64e-5;  // RWKV-LM: fixed 64e-5; fla: head_dim * norm_eps
+  std::string format;             // "pth" | "safetensors"
+  std::string naming;             // "rwkv-lm" | "fla"
+  std::string dtype;              // storage type of the large matrices
+};
+
+}  // namespace rwkv7

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# CLI contract: exit codes (0 ok, 1 bad model, 2 bad command line) and each command's output format.
+# usage: cli_test.sh RWKV7_BINARY TEST_DATA_DIR SHARED_DATA_DIR
+set -u
+bin=$1 data=$2 shared=$3
+fx=$data/fixtures
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0 passes=0
+expect_rc() {  # expect_rc CODE DESCRIPTION -- command...
+  local want=$1 what=$2; shift 3
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  if [ "$rc" = "$want" ]; then passes=$((passes+1)); else
+    fails=$((fails+1)); echo "FAIL: $what: exit $rc, expected $want"; cat "$tmp/err"; fi
+}
+check() {  # check DESCRIPTION -- command (exit 0 = pass)
+  local what=$1; shift 2
+  if "$@"; then passes=$((passes+1)); else fails=$((fails+1)); echo "FAIL: $what"; fi
+}
+
+expect_rc 2 "no command" -- "$bin"
+expect_rc 2 "unknown command" -- "$bin" frobnicate
+expect_rc 2 "unknown flag" -- "$bin" info --model "$fx/x070_bf16_h32.pth" --bogus 1
+expect_rc 2 "missing --model" -- "$bin" info
+expect_rc 2 "flag without value" -- "$bin" info --model
+expect_rc 2 "bad token list" -- "$bin" logits --model "$fx/x070_bf16_h32.pth" --tokens 1,x --at 0 --out "$tmp/l"
+expect_rc 2 "position past the tokens" -- "$bin" logits --model "$fx/x070_bf16_h32.pth" --tokens 1,2 --at 2 --out "$tmp/l"
+expect_rc 2 "token outside vocab" -- "$bin" logits --model "$fx/x070_bf16_h32.pth" --tokens 1,256 --at 0 --out "$tmp/l"
+expect_rc 2 "bad mode" -- "$bin" logits --model "$fx/x070_bf16_h32.pth" --tokens 1 --at 0 --out "$tmp/l" --mode fast
+expect_rc 2 "bad temperature" -- "$bin" generate --model "$fx/x070_bf16_h32.pth" --prompt hi --temperature -1
+expect_rc 2 "text and file together" -- "$bin" tokenize --vocab "$shared/rwkv_vocab_v20230424.txt" --text a --file b
+expect_rc 1 "missing model file" -- "$bin" info --model "$tmp/nope.pth"
+printf 'not a model' >"$tmp/junk.pth"
+expect_rc 1 "junk model" -- "$bin" info --model "$tmp/junk.pth"
+check "junk model message names the file" -- grep -q "junk.pth" "$tmp/err"
+
+expect_rc 0 "info" -- "$bin" info --model "$fx/x070_bf16_h32.pth"
+check "info is one JSON object with the detected shape" -- grep -q '"n_layer":3.*"head_size":32' "$tmp/out"
+expect_rc 0 "info on an HF folder" -- "$bin" info --model "$fx/fla_bf16"
+check "info reports fla naming" -- grep -q '"naming":"fla"' "$tmp/out"
+
+expect_rc 0 "tokenize --text" -- "$bin" tokenize --vocab "$shared/rwkv_vocab_v20230424.txt" --text $'\n\n'
+check "tokenize prints a JSON array" -- grep -qx '\[261\]' "$tmp/out"
+printf '\xff\x00 hello' >"$tmp/raw"
+expect_rc 0 "tokenize --file (raw bytes)" -- "$bin" tokenize --vocab "$shared/rwkv_vocab_v20230424.txt" --file "$tmp/raw"
+check "raw bytes tokenized (ids from tools/world_tokenizer_ref.py)" -- grep -qx '\[256,1,38685\]' "$tmp/out"
+
+expect_rc 0 "logits token mode" -- "$bin" logits --model "$fx/x070_bf16_h32.pth" --tokens 5,6,7 --at 2,0 --out "$tmp/a"
+expect_rc 0 "logits sequence mode" -- "$bin" logits --model "$fx/x070_bf16_h32.pth" --tokens 5,6,7 --at 2,0 --out "$tmp/b" --mode sequence
+check "two rows of 256 float32" -- test "$(stat -c %s "$tmp/a")" = 2048
+check "token and sequence mode write the same rows" -- cmp -s "$tmp/a" "$tmp/b"
+
+expect_rc 0 "generate (byte model, no vocab)" -- "$bin" generate --model "$fx/x070_bf16_h32.pth" --prompt "12*34=" --max-tokens 20 --seed 3
+cp "$tmp/out" "$tmp/gen1"
+expect_rc 0 "generate again" -- "$bin" generate --model "$fx/x070_bf16_h32.pth" --prompt "12*34=" --max-tokens 20 --seed 3
+check "same seed, same text" -- cmp -s "$tmp/out" "$tmp/gen1"
+expect_rc 2 "generate on a World model without --vocab" -- "$bin" generate --model "$fx/x070_vocab65536.pth" --prompt hi
+expect_rc 0 "generate on a World model" -- "$bin" generate --model "$fx/x070_vocab65536.pth" --vocab "$shared/rwkv_vocab_v20230424.txt" --prompt "User: hi" --max-tokens 8
+
+echo "$passes passed, $fails failed"
+[ "$fails" = 0 ]

@@ -1,0 +1,152 @@
+// Exactness: C++ logits against the float64 reference (tools/rwkv7_ref.py) on the committed fixtures.
+#include <doctest/doctest.h>
+
+#include <rwkv7/rwkv7.hpp>
+
+#include <set>
+
+#include "test_util.hpp"
+
+namespace {
+
+constexpr double kBound = 1e-4;  // max|diff| / std(reference logits)
+
+struct Fixture {
+  std::string name, model_path;
+  std::vector<rwkv7::Token> tokens;
+  std::vector<std::size_t> at;
+  std::vector<float> ref;  // one row of vocab logits per entry of `at`
+  nlohmann::json config;
+};
+
+std::vector<Fixture> fixtures() {
+  std::vector<Fixture> out;
+  for (const auto& e : test::manifest()) {
+    Fixture f;
+    f.name = e["name"];
+    f.model_path = test::fixtures_dir() + "/" + e["model"].get<std::string>();
+    f.tokens = e["tokens"].get<std::vector<rwkv7::Token>>();
+    f.at = e["at"].get<std::vector<std::size_t>>();
+    f.ref = test::read_f32(test::fixtures_dir() + "/" + e["ref"].get<std::string>());
+    f.config = e["config"];
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+void check_row(const Fixture& f, std::size_t k, const std::vector<float>& logits, const std::string& mode) {
+  const std::size_t V = logits.size();
+  REQUIRE(f.ref.size() == f.at.size() * V);
+  double err = test::relative_error(logits.data(), f.ref.data() + k * V, V);
+  INFO(f.name << " " << mode << " after " << f.at[k] + 1 << " tokens: max|diff|/std = " << err);
+  CHECK(err <= kBound);
+}
+
+}  // namespace
+
+TEST_CASE("the fixture set covers what the exactness claim promises") {
+  std::set<std::string> dtypes, namings;
+  std::set<std::int64_t> heads, vocabs;
+  std::size_t longest = 0;
+  for (const auto& e : test::manifest()) {
+    dtypes.insert(e["dtype"].get<std::string>());
+    namings.insert(e["naming"].get<std::string>() + "/" + e["format"].get<std::string>());
+    heads.insert(e["config"]["head_size"].get<std::int64_t>());
+    vocabs.insert(e["config"]["vocab"].get<std::int64_t>());
+    longest = std::max(longest, e["tokens"].size());
+  }
+  CHECK(dtypes == std::set<std::string>{"bf16", "fp16", "fp32"});
+  CHECK(heads.count(64) == 1);
+  CHECK(heads.count(32) == 1);
+  CHECK(vocabs == std::set<std::int64_t>{256, 65536});
+  CHECK(namings.size() >= 3);
+  CHECK(longest >= 200);
+}
+
+TEST_CASE("config is detected from tensor shapes") {
+  for (const auto& f : fixtures()) {
+    CAPTURE(f.name);
+    auto model = rwkv7::Model::load(f.model_path);
+    const auto& c = model.config();
+    CHECK(c.n_layer == f.config["n_layer"].get<std::int64_t>());
+    CHECK(c.n_embd == f.config["n_embd"].get<std::int64_t>());
+    CHECK(c.head_size == f.config["head_size"].get<std::int64_t>());
+    CHECK(c.n_head == f.config["n_head"].get<std::int64_t>());
+    CHECK(c.dim_ffn == f.config["ffn"].get<std::int64_t>());
+    CHECK(c.vocab_size == f.config["vocab"].get<std::int64_t>());
+    CHECK(c.lora_w == f.config["dw"].get<std::int64_t>());
+    CHECK(c.lora_a == f.config["da"].get<std::int64_t>());
+    CHECK(c.lora_g == f.config["dg"].get<std::int64_t>());
+    CHECK(c.lora_v == f.config["dv"].get<std::int64_t>());
+  }
+}
+
+TEST_CASE("token mode matches the float64 reference") {
+  for (const auto& f : fixtures()) {
+    auto model = rwkv7::Model::load(f.model_path);
+    auto state = model.new_state();
+    std::vector<float> logits;
+    for (std::size_t t = 0; t <= f.at.back(); ++t) {
+      logits = model.forward(f.tokens[t], state);
+      for (std::size_t k = 0; k < f.at.size(); ++k)
+        if (f.at[k] == t) check_row(f, k, logits, "token mode");
+    }
+  }
+}
+
+TEST_CASE("sequence mode matches the reference, in one chunk and in uneven chunks") {
+  for (const auto& f : fixtures()) {
+    auto model = rwkv7::Model::load(f.model_path);
+    // Chunks ending exactly at the reference positions.
+    auto state = model.new_state();
+    std::size_t done = 0;
+    for (std::size_t k = 0; k < f.at.size(); ++k) {
+      auto logits = model.forward(std::span<const rwkv7::Token>(f.tokens.data() + done, f.at[k] + 1 - done), state);
+      check_row(f, k, logits, "sequence mode");
+      done = f.at[k] + 1;
+    }
+    // The whole prefix in one call.
+    auto fresh = model.new_state();
+    auto all = model.forward(std::span<const rwkv7::Token>(f.tokens.data(), f.at.back() + 1), fresh);
+    check_row(f, f.at.size() - 1, all, "one chunk");
+    // The states left behind agree too: continuing from either gives the same next logits.
+    auto a = model.forward(f.tokens[0], state);
+    auto b = model.forward(f.tokens[0], fresh);
+    CHECK(test::relative_error(a.data(), b.data(), a.size()) <= kBound);
+  }
+}
+
+TEST_CASE("a model loaded from caller-owned bytes equals the mapped file") {
+  auto f = fixtures().front();
+  std::string bytes = test::read_bytes(f.model_path);
+  auto from_memory = rwkv7::Model::from_bytes(bytes.data(), bytes.size(), "embedded");
+  auto mapped = rwkv7::Model::load(f.model_path);
+  auto s1 = from_memory.new_state(), s2 = mapped.new_state();
+  auto a = from_memory.forward(std::span<const rwkv7::Token>(f.tokens.data(), 8), s1);
+  auto b = mapped.forward(std::span<const rwkv7::Token>(f.tokens.data(), 8), s2);
+  CHECK(a == b);
+}
+
+TEST_CASE("State is a value: a copy continues independently and identically") {
+  auto f = fixtures().front();
+  auto model = rwkv7::Model::load(f.model_path);
+  auto state = model.new_state();
+  model.forward(std::span<const rwkv7::Token>(f.tokens.data(), 20), state);
+  rwkv7::State copy = state;
+  auto a = model.forward(f.tokens[20], state);
+  auto b = model.forward(f.tokens[20], copy);
+  CHECK(a == b);
+  copy.reset();
+  auto c = model.forward(f.tokens[21], copy);
+  auto d = model.forward(f.tokens[21], state);
+  CHECK(c != d);
+}
+
+TEST_CASE("forward rejects tokens outside the vocabulary and mismatched states") {
+  auto f = fixtures().front();
+  auto model = rwkv7::Model::load(f.model_path);
+  auto state = model.new_state();
+  CHECK_THROWS_AS(model.forward(rwkv7::Token(256), state), rwkv7::Error);
+  rwkv7::State other;
+  CHECK_THROWS_AS(model.forward(rwkv7::Token(1), other), rwkv7::Error);
+}

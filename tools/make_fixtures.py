@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""(Re)generate the committed model test fixtures in tests/data/fixtures/.
+
+Why it exists: the C++ tests compare their logits with those of the independent
+float64 reference (rwkv7_ref.py) on small random checkpoints covering every
+supported file layout and dtype.  This script makes those checkpoints (via
+gen_checkpoint.py), a deterministic token sequence per fixture, the reference
+logits at a few positions, and manifest.json describing it all.  Everything is
+deterministic, so re-running it reproduces the same bytes (torch .pth zip
+archives included, as long as the torch version does not change).
+
+Usage:  /usr/bin/python3 tools/make_fixtures.py [--outdir tests/data/fixtures]
+"""
+import argparse
+import json
+import os
+import shutil
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen_checkpoint  # noqa: E402
+import rwkv7_ref  # noqa: E402
+
+SIZE_LIMIT = 4_500_000  # bytes for the whole fixtures folder
+SEQ_LEN = 260
+AT = [0, 1, 259]
+
+# name, file/dir, generator options[, positions].  The vocab-65536 fixture stores
+# only two logits rows (256 KiB each) to keep the folder under SIZE_LIMIT.
+FIXTURES = [
+    ("x070_bf16_h32", "x070_bf16_h32.pth",
+     dict(format="pth", naming="rwkvlm", dtype="bf16", layers=3, width=64, head_size=32,
+          ffn=224, vocab=256, layer0_v="present", seed=101)),
+    ("x070_fp16_h64", "x070_fp16_h64.pth",
+     dict(format="pth", naming="rwkvlm", dtype="fp16", layers=2, width=128, head_size=64,
+          ffn=448, vocab=256, layer0_v="absent", seed=102)),
+    ("x070_fp32_rwkvlm", "x070_fp32_rwkvlm.safetensors",
+     dict(format="safetensors", naming="rwkvlm", dtype="fp32", layers=2, width=32, head_size=32,
+          ffn=128, vocab=256, layer0_v="present", seed=103)),
+    ("fla_bf16", "fla_bf16",
+     dict(format="safetensors", naming="fla", dtype="bf16", layers=2, width=32, head_size=16,
+          ffn=128, vocab=256, seed=104)),
+    ("fla_fused_fp32", "fla_fused_fp32",
+     dict(format="safetensors", naming="fla", dtype="fp32", layers=1, width=32, head_size=32,
+          ffn=112, vocab=256, fused_xx=True, seed=105)),
+    ("x070_vocab65536", "x070_vocab65536.pth",
+     dict(format="pth", naming="rwkvlm", dtype="fp16", layers=2, width=8, head_size=8,
+          ffn=32, vocab=65536, layer0_v="present", seed=106), [0, 259]),
+]
+
+
+def gen_options(out, opts):
+    """Turn a fixture's option dict into gen_checkpoint's parsed arguments."""
+    argv = ["--out", out]
+    for key, val in opts.items():
+        flag = "--" + key.replace("_", "-")
+        if val is True:
+            argv.append(flag)
+        else:
+            argv += [flag, str(val)]
+    return gen_checkpoint.parse_args(argv)
+
+
+def folder_size(path):
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--outdir", default=os.path.join(root, "tests", "data", "fixtures"))
+    args = ap.parse_args()
+
+    if os.path.isdir(args.outdir):
+        shutil.rmtree(args.outdir)
+    os.makedirs(args.outdir)
+
+    manifest = []
+    for index, (name, target, opts, *rest) in enumerate(FIXTURES):
+        at = rest[0] if rest else AT
+        a = gen_options(os.path.join(args.outdir, target), opts)
+        gen_checkpoint.generate(a)
+        model_rel = target + "/model.safetensors" if a.naming == "fla" else target
+
+        tokens = np.random.default_rng(1000 + index).integers(0, a.vocab, SEQ_LEN).tolist()
+        model = rwkv7_ref.RWKV7(os.path.join(args.outdir, model_rel))
+        rows = rwkv7_ref.logits_at(model, tokens, at)
+        rows.astype("<f4").tofile(os.path.join(args.outdir, name + ".ref.f32"))
+
+        manifest.append({
+            "name": name, "model": model_rel, "tokens": tokens, "at": at,
+            "ref": name + ".ref.f32",
+            "dtype": a.dtype, "format": a.format, "naming": a.naming,
+            "layer0_v": a.naming == "rwkvlm" and a.layer0_v == "present",
+            "fused_xx": bool(a.fused_xx),
+            "group_norm_eps": model.gn_eps,
+            "config": {"n_layer": a.layers, "n_embd": a.width, "head_size": a.head_size,
+                       "n_head": a.width // a.head_size, "ffn": a.ffn, "vocab": a.vocab,
+                       "dw": a.dw, "da": a.da, "dv": a.dv, "dg": a.dg},
+        })
+        print(f"{name:18s} logits std {rows.std(axis=1).round(3).tolist()} "
+              f"max|logit| {np.abs(rows).max():.3f}")
+
+    with open(os.path.join(args.outdir, "manifest.json"), "w") as f:
+        f.write("[\n" + ",\n".join(json.dumps(entry) for entry in manifest) + "\n]\n")
+
+    total = folder_size(args.outdir)
+    print(f"fixtures folder: {total} bytes")
+    if total >= SIZE_LIMIT:
+        sys.exit(f"fixtures exceed {SIZE_LIMIT} bytes")
+
+
+if __name__ == "__main__":
+    main()
