@@ -42,7 +42,9 @@ inline TensorTable read_safetensors(FileBytes bytes) {
   if (!header.is_object()) fail(Errc::format, file + ": safetensors header is not a JSON object");
 
   TensorTable table(std::move(bytes), "safetensors");
-  for (auto& [name, entry] : header.items()) {
+  for (const auto& item : header.items()) {
+    const std::string& name = item.key();  // not a structured binding: lambdas below capture it (Clang 14)
+    const auto& entry = item.value();
     if (name == "__metadata__") continue;
     auto bad = [&](const std::string& what) { fail(Errc::format, file + ": tensor " + in_quotes(name) + ": " + what); };
     if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets"))
