@@ -11,32 +11,6 @@
 
 namespace rwkv7::detail {
 
-// Element loaders specialised per dtype, so the inner loops have no branch.
-struct LoadF32 {
-  static constexpr std::size_t size = 4;
-  static float at(const std::byte* p, std::size_t i) {
-    float f;
-    std::memcpy(&f, p + 4 * i, 4);
-    return f;
-  }
-};
-struct LoadBF16 {
-  static constexpr std::size_t size = 2;
-  static float at(const std::byte* p, std::size_t i) {
-    std::uint16_t h;
-    std::memcpy(&h, p + 2 * i, 2);
-    return bf16_to_float(h);
-  }
-};
-struct LoadF16 {
-  static constexpr std::size_t size = 2;
-  static float at(const std::byte* p, std::size_t i) {
-    std::uint16_t h;
-    std::memcpy(&h, p + 2 * i, 2);
-    return f16_to_float(h);
-  }
-};
-
 // Row-major W [out, in]: one dot product per output. Sixteen partial sums let the compiler vectorize
 // without reassociating (no -ffast-math needed) and keep the rounding independent of the target.
 template <class Load>

@@ -31,16 +31,36 @@ inline float f16_to_float(std::uint16_t h) {
   return bits_to_float(sign | ((exp + 112u) << 23) | (man << 13));
 }
 
-// Element i of a tensor in any supported dtype, as fp32. Unaligned-safe.
-inline float element(const std::byte* data, DType t, std::size_t i) {
-  if (t == DType::f32) {
+// Element loaders, one type per dtype, so kernels instantiate a branch-free inner loop per weight type.
+struct LoadF32 {
+  static constexpr std::size_t size = 4;
+  static float at(const std::byte* p, std::size_t i) {
     float f;
-    std::memcpy(&f, data + 4 * i, 4);
+    std::memcpy(&f, p + 4 * i, 4);
     return f;
   }
-  std::uint16_t h;
-  std::memcpy(&h, data + 2 * i, 2);
-  return t == DType::bf16 ? bf16_to_float(h) : f16_to_float(h);
+};
+template <float (*Convert)(std::uint16_t)>
+struct Load16 {
+  static constexpr std::size_t size = 2;
+  static float at(const std::byte* p, std::size_t i) {
+    std::uint16_t h;
+    std::memcpy(&h, p + 2 * i, 2);
+    return Convert(h);
+  }
+};
+using LoadBF16 = Load16<bf16_to_float>;
+using LoadF16 = Load16<f16_to_float>;
+
+// Element i of a tensor in any supported dtype, as fp32. Unaligned-safe; for cold paths (loading, lookups).
+inline float element(const std::byte* data, DType t, std::size_t i) {
+  switch (t) {
+    case DType::f32: return LoadF32::at(data, i);
+    case DType::bf16: return LoadBF16::at(data, i);
+    case DType::f16: return LoadF16::at(data, i);
+    case DType::unsupported: break;
+  }
+  return 0.0f;  // bind_weights refuses unsupported tensors before any element is read
 }
 
 }  // namespace rwkv7::detail
