@@ -1,6 +1,7 @@
 // rwkv7/model.hpp — Model: a loaded checkpoint plus a backend. Immutable after construction.
 #pragma once
 
+#include <algorithm>
 #include <span>
 #include <string>
 #include <vector>
@@ -12,7 +13,8 @@
 namespace rwkv7 {
 
 // Owns the file mapping (or references caller-owned bytes) and the backend-prepared weights.
-// Thread-safety: every const method may be called concurrently, as long as each thread uses its own State.
+// Thread-safety: a Model is read-only after construction; any number of threads may call its const methods at
+// once, each with its own State(s). A State must not be used by two calls at the same time.
 template <class Backend>
 class BasicModel {
  public:
@@ -29,29 +31,59 @@ class BasicModel {
   const ModelConfig& config() const { return weights_.config; }
   const ModelWeights& weights() const { return weights_; }
   State new_state() const { return State(weights_.config); }
+  std::size_t vocab_size() const { return static_cast<std::size_t>(weights_.config.vocab_size); }
 
   // Feeds one token; returns the logits [vocab] for the next token.
   std::vector<float> forward(Token token, State& state) const { return forward(std::span<const Token>(&token, 1), state); }
 
   // Feeds a chunk of tokens (prefill); returns the logits after the last one. Same result as one by one.
   std::vector<float> forward(std::span<const Token> tokens, State& state) const {
-    std::vector<float> logits(static_cast<std::size_t>(weights_.config.vocab_size));
+    std::vector<float> logits(vocab_size());
     forward(tokens, state, logits);
     return logits;
   }
 
   // Allocation-free form: writes the logits into `logits` (size vocab).
   void forward(std::span<const Token> tokens, State& state, std::span<float> logits) const {
+    if (logits.size() != vocab_size()) detail::fail(Errc::argument, "forward: logits buffer has " + std::to_string(logits.size()) + " entries, vocab is " + std::to_string(vocab_size()));
+    ForwardRequest req{&state, tokens, logits.data(), {}};
+    run({&req, 1});
+  }
+
+  // Partial head: logits for `rows` only (e.g. the tokens a constrained answer may use), equal to those entries
+  // of the full logits, at a fraction of the head's cost. out[j] = logits[rows[j]].
+  void forward_rows(std::span<const Token> tokens, State& state, std::span<const Token> rows, std::span<float> out) const {
+    if (rows.empty() || out.size() != rows.size()) detail::fail(Errc::argument, "forward_rows: need one output per row, and at least one row");
+    for (Token r : rows)
+      if (r >= vocab_size()) detail::fail(Errc::argument, "forward_rows: row " + std::to_string(r) + " is outside the vocabulary");
+    ForwardRequest req{&state, tokens, out.data(), rows};
+    run({&req, 1});
+  }
+
+  // Batch: one token for each of B independent states in one call (weights are read once for all of them).
+  // Returns B rows of vocab logits, row b for states[b]; equal to B single calls.
+  std::vector<float> forward_batch(std::span<const Token> tokens, std::span<State* const> states) const {
+    if (tokens.size() != states.size()) detail::fail(Errc::argument, "forward_batch: one token per state");
+    std::vector<float> logits(tokens.size() * vocab_size());
+    std::vector<ForwardRequest> reqs;
+    for (std::size_t b = 0; b < tokens.size(); ++b) reqs.push_back({states[b], tokens.subspan(b, 1), logits.data() + b * vocab_size(), {}});
+    run(reqs);
+    return logits;
+  }
+
+  // The general form: several sequences, each with its own chunk of tokens, in one call.
+  void run(std::span<const ForwardRequest> requests) const {
     const ModelConfig& c = weights_.config;
-    if (tokens.empty()) detail::fail(Errc::argument, "forward: no tokens given");
-    if (logits.size() != static_cast<std::size_t>(c.vocab_size))
-      detail::fail(Errc::argument, "forward: logits buffer has " + std::to_string(logits.size()) + " entries, vocab is " +
-                                       std::to_string(c.vocab_size));
-    if (!state.matches(c)) detail::fail(Errc::state, "forward: the state was made for a different model shape");
-    for (Token t : tokens)
-      if (t >= static_cast<Token>(c.vocab_size))
-        detail::fail(Errc::argument, "forward: token " + std::to_string(t) + " is outside the vocabulary of " + std::to_string(c.vocab_size));
-    backend_.forward(tokens.data(), tokens.size(), state, logits.data());
+    std::vector<const State*> seen;
+    for (const auto& r : requests) {
+      if (!r.state || r.tokens.empty()) detail::fail(Errc::argument, "forward: every request needs a state and at least one token");
+      if (!r.state->matches(c)) detail::fail(Errc::state, "forward: the state was made for a different model shape");
+      if (std::find(seen.begin(), seen.end(), r.state) != seen.end()) detail::fail(Errc::argument, "forward: the same state appears twice in one call");
+      seen.push_back(r.state);
+      for (Token t : r.tokens)
+        if (t >= vocab_size()) detail::fail(Errc::argument, "forward: token " + std::to_string(t) + " is outside the vocabulary of " + std::to_string(vocab_size()));
+    }
+    backend_.forward(requests);
   }
 
  private:

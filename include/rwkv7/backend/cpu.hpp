@@ -1,8 +1,9 @@
 // rwkv7/backend/cpu.hpp — the CPU backend: prepares the weight view for the CPU (small tensors to fp32, large
-// matrices used in place) and runs tokens through the layers.
+// matrices used in place) and runs chunks of tokens through the layers.
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "../layers/channel_mix.hpp"
@@ -13,48 +14,88 @@ namespace rwkv7 {
 
 using Token = std::uint32_t;
 
+// One sequence's share of a forward call: feed `tokens` to `state`, then write the logits of the last token
+// (all vocabulary rows, or only `rows` when given) to `logits`.
+struct ForwardRequest {
+  State* state = nullptr;
+  std::span<const Token> tokens;
+  float* logits = nullptr;
+  std::span<const Token> rows;  // empty = every row of the head
+};
+
 namespace backend {
 
 class Cpu {
  public:
+  // Columns per pass: enough to reuse each weight row from cache many times, small enough that activations
+  // stay a few MB however long the prompt.
+  static constexpr std::size_t kMaxColumns = 64;
+
   explicit Cpu(const ModelWeights& w)
       : c_(w.config), emb_(w.emb), head_(w.head), ln0_w_(detail::to_float(w.ln0_w)), ln0_b_(detail::to_float(w.ln0_b)),
         ln_out_w_(detail::to_float(w.ln_out_w)), ln_out_b_(detail::to_float(w.ln_out_b)) {
     for (std::size_t i = 0; i < w.layers.size(); ++i) {
       const LayerWeights& L = w.layers[i];
+      const auto li = static_cast<std::int64_t>(i);
       layers_.push_back(Layer{detail::to_float(L.ln1_w), detail::to_float(L.ln1_b), detail::to_float(L.ln2_w),
-                              detail::to_float(L.ln2_b), detail::TimeMix(L.att, c_, i == 0), detail::ChannelMix(L.ffn, c_)});
+                              detail::to_float(L.ln2_b), detail::TimeMix(L.att, c_, li), detail::ChannelMix(L.ffn, c_, li)});
     }
   }
 
-  // Runs `n` tokens layer by layer (each layer sees the whole chunk before the next), then the head on the
-  // last token. Per token this is the same arithmetic as one token at a time.
-  void forward(const Token* tokens, std::size_t n, State& state, float* logits) const {
+  // Runs every request. Tokens of all requests are packed into passes of up to kMaxColumns columns; within a
+  // pass each layer sees all columns before the next layer, and the arithmetic per column is the same as
+  // for a lone token, so results do not depend on how work is chunked or batched.
+  void forward(std::span<const ForwardRequest> requests) const {
     const std::size_t C = static_cast<std::size_t>(c_.n_embd);
-    std::vector<float> x(n * C), xn(n * C), v_first(n * C), delta(C);
-    detail::TimeMix::Scratch att_scratch(c_);
-    detail::ChannelMix::Scratch ffn_scratch(c_);
-
-    for (std::size_t t = 0; t < n; ++t) {
-      const std::byte* row = emb_.data + static_cast<std::size_t>(tokens[t]) * C * dtype_size(emb_.dtype);
-      for (std::size_t i = 0; i < C; ++i) xn[t * C + i] = detail::element(row, emb_.dtype, i);
-      detail::layer_norm(&xn[t * C], c_.n_embd, ln0_w_.data(), ln0_b_.data(), c_.layer_norm_eps, &x[t * C]);
-    }
-    for (std::size_t l = 0; l < layers_.size(); ++l) {
-      const Layer& L = layers_[l];
-      const auto li = static_cast<std::int64_t>(l);
-      for (std::size_t t = 0; t < n; ++t) {
-        float* xt = &x[t * C];
-        detail::layer_norm(xt, c_.n_embd, L.ln1_w.data(), L.ln1_b.data(), c_.layer_norm_eps, &xn[t * C]);
-        L.att.forward(&xn[t * C], state.att_shift(li), state.wkv(li), &v_first[t * C], delta.data(), att_scratch);
-        for (std::size_t i = 0; i < C; ++i) xt[i] += delta[i];
-        detail::layer_norm(xt, c_.n_embd, L.ln2_w.data(), L.ln2_b.data(), c_.layer_norm_eps, &xn[t * C]);
-        L.ffn.forward(&xn[t * C], state.ffn_shift(li), delta.data(), ffn_scratch);
-        for (std::size_t i = 0; i < C; ++i) xt[i] += delta[i];
+    Workspace ws;
+    std::vector<std::size_t> done(requests.size(), 0);
+    std::size_t next = 0;  // first request with tokens left
+    while (next < requests.size()) {
+      // Fill one pass.
+      std::vector<detail::Segment> segments;
+      std::vector<std::size_t> owner;  // request index of each segment
+      std::size_t n = 0;
+      for (std::size_t r = next; r < requests.size() && n < kMaxColumns; ++r) {
+        std::size_t take = std::min(requests[r].tokens.size() - done[r], kMaxColumns - n);
+        if (take == 0) continue;
+        segments.push_back({requests[r].state, n, take});
+        owner.push_back(r);
+        n += take;
       }
+      float* x = ws.x.get(n, c_.n_embd);
+      float* xn = ws.xn.get(n, c_.n_embd);
+      float* v_first = ws.v_first.get(n, c_.n_embd);
+      float* delta = ws.delta.get(n, c_.n_embd);
+      for (std::size_t s = 0; s < segments.size(); ++s)
+        for (std::size_t j = 0; j < segments[s].count; ++j) {
+          const std::size_t c = segments[s].first + j;
+          const Token t = requests[owner[s]].tokens[done[owner[s]] + j];
+          const std::byte* row = emb_.data + static_cast<std::size_t>(t) * C * dtype_size(emb_.dtype);
+          for (std::size_t i = 0; i < C; ++i) xn[c * C + i] = detail::element(row, emb_.dtype, i);
+          detail::layer_norm(xn + c * C, c_.n_embd, ln0_w_.data(), ln0_b_.data(), c_.layer_norm_eps, x + c * C);
+        }
+      for (const Layer& L : layers_) {
+        for (std::size_t c = 0; c < n; ++c)
+          detail::layer_norm(x + c * C, c_.n_embd, L.ln1_w.data(), L.ln1_b.data(), c_.layer_norm_eps, xn + c * C);
+        L.att.forward(xn, n, segments, v_first, delta, ws.att);
+        for (std::size_t i = 0; i < n * C; ++i) x[i] += delta[i];
+        for (std::size_t c = 0; c < n; ++c)
+          detail::layer_norm(x + c * C, c_.n_embd, L.ln2_w.data(), L.ln2_b.data(), c_.layer_norm_eps, xn + c * C);
+        L.ffn.forward(xn, n, segments, delta, ws.ffn);
+        for (std::size_t i = 0; i < n * C; ++i) x[i] += delta[i];
+      }
+      // Heads for the requests whose last token was in this pass.
+      for (std::size_t s = 0; s < segments.size(); ++s) {
+        const ForwardRequest& req = requests[owner[s]];
+        done[owner[s]] += segments[s].count;
+        if (done[owner[s]] != req.tokens.size() || !req.logits) continue;
+        const std::size_t c = segments[s].first + segments[s].count - 1;
+        detail::layer_norm(x + c * C, c_.n_embd, ln_out_w_.data(), ln_out_b_.data(), c_.layer_norm_eps, xn);
+        if (req.rows.empty()) detail::matvec(head_, xn, req.logits);
+        else detail::matvec_rows_subset(head_, xn, req.rows.data(), req.rows.size(), req.logits);
+      }
+      while (next < requests.size() && done[next] == requests[next].tokens.size()) ++next;
     }
-    detail::layer_norm(&x[(n - 1) * C], c_.n_embd, ln_out_w_.data(), ln_out_b_.data(), c_.layer_norm_eps, xn.data());
-    detail::matvec(head_, xn.data(), logits);
   }
 
  private:
@@ -62,6 +103,11 @@ class Cpu {
     std::vector<float> ln1_w, ln1_b, ln2_w, ln2_b;
     detail::TimeMix att;
     detail::ChannelMix ffn;
+  };
+  struct Workspace {
+    detail::ColumnBuffer x, xn, v_first, delta;
+    detail::TimeMix::Scratch att;
+    detail::ChannelMix::Scratch ffn;
   };
   ModelConfig c_;
   TensorView emb_;

@@ -4,31 +4,39 @@
 #include <vector>
 
 #include "../backend/cpu_matvec.hpp"
+#include "columns.hpp"
 
 namespace rwkv7::detail {
 
 class ChannelMix {
  public:
-  ChannelMix(const ChannelMixWeights& w, const ModelConfig& c) : C_(c.n_embd), x_k_(to_float(w.x_k)), w_(w) {}
+  ChannelMix(const ChannelMixWeights& w, const ModelConfig& c, std::int64_t layer)
+      : C_(c.n_embd), F_(c.dim_ffn), layer_(layer), x_k_(to_float(w.x_k)), w_(w) {}
 
   struct Scratch {
-    explicit Scratch(const ModelConfig& c) : xk(static_cast<std::size_t>(c.n_embd)), h(static_cast<std::size_t>(c.dim_ffn)) {}
-    std::vector<float> xk, h;
+    ColumnBuffer xk, h;
   };
 
-  // x: LayerNorm(ln2) of the residual [C]; shift: previous token's x [C] (updated); out: residual update [C].
-  void forward(const float* x, float* shift, float* out, Scratch& s) const {
-    for (std::int64_t i = 0; i < C_; ++i) {
-      s.xk[i] = x[i] + (shift[i] - x[i]) * x_k_[i];
-      shift[i] = x[i];
+  // xn: LayerNorm(ln2) of the residual, n columns × C; out: the residual update, n columns × C.
+  void forward(const float* xn, std::size_t n, const std::vector<Segment>& segments, float* out, Scratch& s) const {
+    const auto C = static_cast<std::size_t>(C_);
+    float* xk = s.xk.get(n, C_);
+    float* h = s.h.get(n, F_);
+    for (const Segment& seg : segments) {
+      const float* kept = seg.state->ffn_shift(layer_);
+      for (std::size_t c = seg.first; c < seg.first + seg.count; ++c) {
+        const float* prev = previous_column(xn, C, seg, c, kept);
+        for (std::size_t i = 0; i < C; ++i) xk[c * C + i] = xn[c * C + i] + (prev[i] - xn[c * C + i]) * x_k_[i];
+      }
+      std::copy(xn + (seg.first + seg.count - 1) * C, xn + (seg.first + seg.count) * C, seg.state->ffn_shift(layer_));
     }
-    matvec(w_.key, s.xk.data(), s.h.data());
-    for (float& v : s.h) v = v > 0.0f ? v * v : 0.0f;
-    matvec(w_.value, s.h.data(), out);
+    matmul(w_.key, xk, n, h);
+    for (std::size_t i = 0; i < n * static_cast<std::size_t>(F_); ++i) h[i] = h[i] > 0.0f ? h[i] * h[i] : 0.0f;
+    matmul(w_.value, h, n, out);
   }
 
  private:
-  std::int64_t C_;
+  std::int64_t C_, F_, layer_;
   std::vector<float> x_k_;
   ChannelMixWeights w_;
 };

@@ -1,10 +1,12 @@
 // rwkv7/layers/time_mix.hpp — RWKV-7 TimeMix (the "attention" of RWKV): token shift, LoRA gates, WKV, GroupNorm.
+// Matrix products run over all columns of a chunk at once; the WKV recurrence runs column by column.
 #pragma once
 
 #include <cmath>
 #include <vector>
 
 #include "../backend/cpu_matvec.hpp"
+#include "columns.hpp"
 #include "norm.hpp"
 #include "wkv7.hpp"
 
@@ -12,102 +14,125 @@ namespace rwkv7::detail {
 
 class TimeMix {
  public:
-  TimeMix(const TimeMixWeights& w, const ModelConfig& c, bool first_layer)
-      : C_(c.n_embd), H_(c.n_head), N_(c.head_size), gn_eps_(c.group_norm_eps), first_(first_layer),
+  TimeMix(const TimeMixWeights& w, const ModelConfig& c, std::int64_t layer)
+      : C_(c.n_embd), H_(c.n_head), N_(c.head_size), layer_(layer), gn_eps_(c.group_norm_eps),
         x_r_(to_float(w.x_r)), x_w_(to_float(w.x_w)), x_k_(to_float(w.x_k)), x_v_(to_float(w.x_v)),
         x_a_(to_float(w.x_a)), x_g_(to_float(w.x_g)), w0_(to_float(w.w0)), a0_(to_float(w.a0)),
-        v0_(first_layer ? std::vector<float>() : to_float(w.v0)), k_k_(to_float(w.k_k)), k_a_(to_float(w.k_a)),
+        v0_(layer == 0 ? std::vector<float>() : to_float(w.v0)), k_k_(to_float(w.k_k)), k_a_(to_float(w.k_a)),
         r_k_(to_float(w.r_k)), ln_x_w_(to_float(w.ln_x_w)), ln_x_b_(to_float(w.ln_x_b)), w_(w) {}
 
-  // Per-call buffers, sized once per sequence so the token loop does not allocate.
   struct Scratch {
-    explicit Scratch(const ModelConfig& c)
-        : xr(n(c.n_embd)), xw(n(c.n_embd)), xk(n(c.n_embd)), xv(n(c.n_embd)), xa(n(c.n_embd)), xg(n(c.n_embd)),
-          r(n(c.n_embd)), w(n(c.n_embd)), k(n(c.n_embd)), v(n(c.n_embd)), a(n(c.n_embd)), g(n(c.n_embd)),
-          kk(n(c.n_embd)), kka(n(c.n_embd)), o(n(c.n_embd)), tmp(n(c.n_embd)),
-          lora(n(std::max({c.lora_w, c.lora_a, c.lora_v, c.lora_g, std::int64_t{1}}))) {}
-    static std::size_t n(std::int64_t v) { return static_cast<std::size_t>(v); }
-    std::vector<float> xr, xw, xk, xv, xa, xg, r, w, k, v, a, g, kk, kka, o, tmp, lora;
+    ColumnBuffer xr, xw, xk, xv, xa, xg, r, w, k, v, a, g, kk, kka, o, tmp, lora;
   };
 
-  // x: LayerNorm(ln1) of the residual [C]; shift: previous token's x [C] (updated); S: [H,N,N] (updated);
-  // v_first: layer 0 writes it, later layers read it; out: the residual update [C].
-  void forward(const float* x, float* shift, float* S, float* v_first, float* out, Scratch& s) const {
-    for (std::int64_t i = 0; i < C_; ++i) {
-      const float d = shift[i] - x[i];
-      s.xr[i] = x[i] + d * x_r_[i];
-      s.xw[i] = x[i] + d * x_w_[i];
-      s.xk[i] = x[i] + d * x_k_[i];
-      s.xv[i] = x[i] + d * x_v_[i];
-      s.xa[i] = x[i] + d * x_a_[i];
-      s.xg[i] = x[i] + d * x_g_[i];
-      shift[i] = x[i];
+  // xn: LayerNorm(ln1) of the residual, n columns × C. v_first: layer 0 writes it, later layers read it.
+  // out: the residual update, n columns × C. Each segment's State (shift, WKV) is advanced.
+  void forward(const float* xn, std::size_t n, const std::vector<Segment>& segments, float* v_first, float* out, Scratch& s) const {
+    const auto C = static_cast<std::size_t>(C_);
+    float *xr = s.xr.get(n, C_), *xw = s.xw.get(n, C_), *xk = s.xk.get(n, C_), *xv = s.xv.get(n, C_), *xa = s.xa.get(n, C_),
+          *xg = s.xg.get(n, C_), *r = s.r.get(n, C_), *w = s.w.get(n, C_), *k = s.k.get(n, C_), *v = s.v.get(n, C_),
+          *a = s.a.get(n, C_), *g = s.g.get(n, C_), *kk = s.kk.get(n, C_), *kka = s.kka.get(n, C_), *o = s.o.get(n, C_),
+          *tmp = s.tmp.get(n, C_);
+    float* lora = s.lora.get(n, std::max({w_.w1.out, w_.a1.out, w_.g1.out, layer_ ? w_.v1.out : std::int64_t{1}}));
+
+    // Token shift: x + (x_prev − x) ⊙ x_Q, then the State keeps each segment's last input.
+    for (const Segment& seg : segments) {
+      const float* kept = seg.state->att_shift(layer_);
+      for (std::size_t c = seg.first; c < seg.first + seg.count; ++c) {
+        const float* x = xn + c * C;
+        const float* prev = previous_column(xn, C, seg, c, kept);
+        for (std::size_t i = 0; i < C; ++i) {
+          const float d = prev[i] - x[i];
+          xr[c * C + i] = x[i] + d * x_r_[i];
+          xw[c * C + i] = x[i] + d * x_w_[i];
+          xk[c * C + i] = x[i] + d * x_k_[i];
+          xv[c * C + i] = x[i] + d * x_v_[i];
+          xa[c * C + i] = x[i] + d * x_a_[i];
+          xg[c * C + i] = x[i] + d * x_g_[i];
+        }
+      }
+      std::copy(xn + (seg.first + seg.count - 1) * C, xn + (seg.first + seg.count) * C, seg.state->att_shift(layer_));
     }
-    matvec(w_.receptance, s.xr.data(), s.r.data());
-    matvec(w_.key, s.xk.data(), s.k.data());
-    matvec(w_.value, s.xv.data(), s.v.data());
+    matmul(w_.receptance, xr, n, r);
+    matmul(w_.key, xk, n, k);
+    matmul(w_.value, xv, n, v);
 
     // decay = exp(−e^−0.5 · σ(w0 + tanh(xw·w1)·w2))
-    matvec(w_.w1, s.xw.data(), s.lora.data());
-    for (std::int64_t i = 0; i < w_.w1.out; ++i) s.lora[i] = std::tanh(s.lora[i]);
-    matvec(w_.w2, s.lora.data(), s.w.data());
+    matmul(w_.w1, xw, n, lora);
+    for (std::size_t i = 0; i < n * static_cast<std::size_t>(w_.w1.out); ++i) lora[i] = std::tanh(lora[i]);
+    matmul(w_.w2, lora, n, w);
     const float e_half = 0.6065306597126334f;
-    for (std::int64_t i = 0; i < C_; ++i) s.w[i] = std::exp(-e_half * sigmoid(w0_[i] + s.w[i]));
+    for (std::size_t c = 0; c < n; ++c)
+      for (std::size_t i = 0; i < C; ++i) w[c * C + i] = std::exp(-e_half * sigmoid(w0_[i] + w[c * C + i]));
 
     // a = σ(a0 + xa·a1·a2): in-context learning rate
-    matvec(w_.a1, s.xa.data(), s.lora.data());
-    matvec(w_.a2, s.lora.data(), s.a.data());
-    for (std::int64_t i = 0; i < C_; ++i) s.a[i] = sigmoid(a0_[i] + s.a[i]);
+    matmul(w_.a1, xa, n, lora);
+    matmul(w_.a2, lora, n, a);
+    for (std::size_t c = 0; c < n; ++c)
+      for (std::size_t i = 0; i < C; ++i) a[c * C + i] = sigmoid(a0_[i] + a[c * C + i]);
 
     // g = σ(xg·g1)·g2: output gate
-    matvec(w_.g1, s.xg.data(), s.lora.data());
-    for (std::int64_t i = 0; i < w_.g1.out; ++i) s.lora[i] = sigmoid(s.lora[i]);
-    matvec(w_.g2, s.lora.data(), s.g.data());
-
-    // kk = per-head L2-normalized k ⊙ k_k (eps 1e-12, as F.normalize); then k ← k ⊙ (1 + (a − 1) ⊙ k_a)
-    for (std::int64_t i = 0; i < C_; ++i) s.kk[i] = s.k[i] * k_k_[i];
-    for (std::int64_t h = 0; h < H_; ++h) {
-      float* kk = s.kk.data() + h * N_;
-      float sq = 0.0f;
-      for (std::int64_t j = 0; j < N_; ++j) sq += kk[j] * kk[j];
-      const float inv = 1.0f / std::max(std::sqrt(sq), 1e-12f);
-      for (std::int64_t j = 0; j < N_; ++j) kk[j] *= inv;
-    }
-    for (std::int64_t i = 0; i < C_; ++i) {
-      s.k[i] = s.k[i] * (1.0f + (s.a[i] - 1.0f) * k_a_[i]);
-      s.kka[i] = s.kk[i] * s.a[i];
-    }
+    matmul(w_.g1, xg, n, lora);
+    for (std::size_t i = 0; i < n * static_cast<std::size_t>(w_.g1.out); ++i) lora[i] = sigmoid(lora[i]);
+    matmul(w_.g2, lora, n, g);
 
     // Value residual: layer 0 defines v_first; later layers lerp towards it by σ(v0 + xv·v1·v2).
-    if (first_) {
-      std::copy(s.v.begin(), s.v.end(), v_first);
+    if (layer_ == 0) {
+      std::copy(v, v + n * C, v_first);
     } else {
-      matvec(w_.v1, s.xv.data(), s.lora.data());
-      matvec(w_.v2, s.lora.data(), s.tmp.data());
-      for (std::int64_t i = 0; i < C_; ++i) s.v[i] = s.v[i] + (v_first[i] - s.v[i]) * sigmoid(v0_[i] + s.tmp[i]);
+      matmul(w_.v1, xv, n, lora);
+      matmul(w_.v2, lora, n, tmp);
+      for (std::size_t c = 0; c < n; ++c)
+        for (std::size_t i = 0; i < C; ++i) {
+          const std::size_t j = c * C + i;
+          v[j] = v[j] + (v_first[j] - v[j]) * sigmoid(v0_[i] + tmp[j]);
+        }
     }
 
-    for (std::int64_t h = 0; h < H_; ++h) {
-      const std::int64_t off = h * N_;
-      wkv7_step(S + h * N_ * N_, N_, s.r.data() + off, s.w.data() + off, s.k.data() + off, s.v.data() + off,
-                s.kk.data() + off, s.kka.data() + off, s.o.data() + off);
+    for (std::size_t c = 0; c < n; ++c) {
+      // kk = per-head L2-normalized k ⊙ k_k (eps 1e-12, as F.normalize); then k ← k ⊙ (1 + (a − 1) ⊙ k_a)
+      float *kc = k + c * C, *kkc = kk + c * C, *ac = a + c * C, *kkac = kka + c * C;
+      for (std::size_t i = 0; i < C; ++i) kkc[i] = kc[i] * k_k_[i];
+      for (std::int64_t h = 0; h < H_; ++h) {
+        float* head = kkc + h * N_;
+        float sq = 0.0f;
+        for (std::int64_t j = 0; j < N_; ++j) sq += head[j] * head[j];
+        const float inv = 1.0f / std::max(std::sqrt(sq), 1e-12f);
+        for (std::int64_t j = 0; j < N_; ++j) head[j] *= inv;
+      }
+      for (std::size_t i = 0; i < C; ++i) {
+        kc[i] = kc[i] * (1.0f + (ac[i] - 1.0f) * k_a_[i]);
+        kkac[i] = kkc[i] * ac[i];
+      }
     }
-    group_norm(s.o.data(), H_, N_, ln_x_w_.data(), ln_x_b_.data(), gn_eps_, s.tmp.data());
 
-    // Bonus: o_h += (Σ_j r_hj k_hj r_k[h,j]) · v_h, then gate and project.
-    for (std::int64_t h = 0; h < H_; ++h) {
-      const std::int64_t off = h * N_;
-      float rk = 0.0f;
-      for (std::int64_t j = 0; j < N_; ++j) rk += s.r[off + j] * s.k[off + j] * r_k_[off + j];
-      for (std::int64_t j = 0; j < N_; ++j) s.tmp[off + j] = (s.tmp[off + j] + rk * s.v[off + j]) * s.g[off + j];
+    // The recurrence: in sequence order within each segment, on that segment's state.
+    for (const Segment& seg : segments) {
+      float* S = seg.state->wkv(layer_);
+      for (std::size_t c = seg.first; c < seg.first + seg.count; ++c)
+        for (std::int64_t h = 0; h < H_; ++h) {
+          const std::size_t off = c * C + static_cast<std::size_t>(h * N_);
+          wkv7_step(S + h * N_ * N_, N_, r + off, w + off, k + off, v + off, kk + off, kka + off, o + off);
+        }
     }
-    matvec(w_.output, s.tmp.data(), out);
+
+    for (std::size_t c = 0; c < n; ++c) {
+      const std::size_t base = c * C;
+      group_norm(o + base, H_, N_, ln_x_w_.data(), ln_x_b_.data(), gn_eps_, tmp + base);
+      // Bonus: o_h += (Σ_j r_hj k_hj r_k[h,j]) · v_h, then the gate.
+      for (std::int64_t h = 0; h < H_; ++h) {
+        const std::size_t off = base + static_cast<std::size_t>(h * N_);
+        float rk = 0.0f;
+        for (std::int64_t j = 0; j < N_; ++j) rk += r[off + j] * k[off + j] * r_k_[h * N_ + j];
+        for (std::int64_t j = 0; j < N_; ++j) tmp[off + j] = (tmp[off + j] + rk * v[off + j]) * g[off + j];
+      }
+    }
+    matmul(w_.output, tmp, n, out);
   }
 
  private:
-  std::int64_t C_, H_, N_;
+  std::int64_t C_, H_, N_, layer_;
   double gn_eps_;
-  bool first_;
   std::vector<float> x_r_, x_w_, x_k_, x_v_, x_a_, x_g_, w0_, a0_, v0_, k_k_, k_a_, r_k_, ln_x_w_, ln_x_b_;
   TimeMixWeights w_;  // views of the large matrices, read in place
 };
