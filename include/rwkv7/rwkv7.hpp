@@ -11,9 +11,12 @@
 #define RWKV7_VERSION_PATCH 0
 
 #include "error.hpp"
+#include "generate/generator.hpp"
+#include "generate/prefix_cache.hpp"
 #include "generate/sampler.hpp"
 #include "model.hpp"
 #include "state.hpp"
+#include "state_io.hpp"
 #include "tokenizer/tokenizer.hpp"
 #include "tokenizer/utf8_stream.hpp"
 #include "tokenizer/world_tokenizer.hpp"

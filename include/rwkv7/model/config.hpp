@@ -19,6 +19,7 @@ struct ModelConfig {
   std::string format;             // "pth" | "safetensors"
   std::string naming;             // "rwkv-lm" | "fla"
   std::string dtype;              // storage type of the large matrices
+  std::uint64_t fingerprint = 0;  // identifies the model (shape + sampled weights); saved states record it
 };
 
 }  // namespace rwkv7

@@ -3,6 +3,7 @@
 // config detected from shapes and every shape checked. Views only: the data stays in the file bytes.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 
 #include "../io/tensor_table.hpp"
@@ -217,6 +218,27 @@ class WeightBinder {
   const WeightFinder& finder_;
 };
 
+// FNV-1a 64: a stable, dependency-free hash for fingerprints and checksums.
+inline std::uint64_t fnv1a(const void* data, std::size_t n, std::uint64_t h = 14695981039346656037ULL) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ULL;
+  return h;
+}
+
+// The shape plus 64 rows' worth of bytes sampled evenly from the head and the embedding: two checkpoints
+// that differ in training almost surely differ here, and computing it costs microseconds.
+inline std::uint64_t fingerprint(const ModelWeights& m) {
+  const ModelConfig& c = m.config;
+  std::int64_t dims[] = {c.n_layer, c.n_embd, c.n_head, c.head_size, c.dim_ffn, c.vocab_size, c.lora_w, c.lora_a, c.lora_v, c.lora_g};
+  std::uint64_t h = fnv1a(dims, sizeof dims);
+  for (const TensorView* t : {&m.head.w, &m.emb}) {
+    const std::size_t bytes = static_cast<std::size_t>(t->numel()) * dtype_size(t->dtype);
+    const std::size_t piece = std::min<std::size_t>(bytes, 256);
+    for (std::size_t k = 0; k < 32; ++k) h = fnv1a(t->data + (bytes - piece) * k / 31, piece, h);
+  }
+  return h;
+}
+
 }  // namespace detail
 
 // Builds the weight view of an RWKV-7 x070 model, detecting its config from shapes. Throws rwkv7::Error.
@@ -316,6 +338,7 @@ inline ModelWeights bind_weights(TensorTable table) {
   m.ln_out_b = bind.vector("ln_out.bias", C);
   m.head = bind.linear("head.weight", C, V);
   c.dtype = dtype_name(m.head.w.dtype);
+  c.fingerprint = detail::fingerprint(m);
   return m;
 }
 

@@ -27,9 +27,6 @@ class Tokenizer {
       token_at_[node] = static_cast<std::int32_t>(id);
       max_len_ = std::max(max_len_, p.size());
     }
-    for (unsigned b = 0; b < 256; ++b)
-      if (token_at_[root_child_[b]] < 0 || root_child_[b] == 0)
-        detail::fail(Errc::vocab, "vocabulary lacks the single byte " + std::to_string(b) + ", so some inputs could not be encoded");
   }
 
   // Greedy longest match from left to right: exactly the reference TRIE_TOKENIZER of RWKV-LM.
@@ -39,9 +36,9 @@ class Tokenizer {
     std::size_t i = 0;
     while (i < text.size()) {
       std::uint32_t node = root_child_[static_cast<unsigned char>(text[i])];
-      std::int32_t best = token_at_[node];
+      std::int32_t best = node ? token_at_[node] : -1;
       std::size_t best_len = 1;
-      for (std::size_t j = i + 1; j < text.size() && j - i < max_len_; ++j) {
+      for (std::size_t j = i + 1; node && j < text.size() && j - i < max_len_; ++j) {
         auto it = edges_.find(edge_key(node, static_cast<unsigned char>(text[j])));
         if (it == edges_.end()) break;
         node = it->second;
@@ -50,6 +47,9 @@ class Tokenizer {
           best_len = j - i + 1;
         }
       }
+      if (best < 0)  // World and byte vocabularies hold every single byte; a custom one may not
+        detail::fail(Errc::argument, "encode: the vocabulary has no token for byte " + std::to_string(static_cast<unsigned char>(text[i])) +
+                                         " at offset " + std::to_string(i));
       out.push_back(static_cast<Token>(best));
       i += best_len;
     }

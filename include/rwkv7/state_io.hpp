@@ -1,0 +1,91 @@
+// rwkv7/state_io.hpp — saving a State to disk and loading it back: a small versioned binary format that
+// records the model's fingerprint and shape and ends with a checksum, so a state is never silently applied to
+// another model or read back corrupted.
+//
+// Layout (little-endian): "RWKV7ST\0" | u32 version (1) | u64 model fingerprint | i64 n_layer, n_embd, n_head,
+// head_size | u64 float count | f32 × count | u64 extra size | extra bytes (caller's, e.g. pending tokens) |
+// u64 FNV-1a of everything before.
+#pragma once
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "error.hpp"
+#include "model/weights.hpp"
+#include "state.hpp"
+
+namespace rwkv7 {
+
+namespace detail {
+constexpr char kStateMagic[8] = {'R', 'W', 'K', 'V', '7', 'S', 'T', '\0'};
+constexpr std::uint32_t kStateVersion = 1;
+
+template <class T>
+void put(std::string& out, const T& v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+}  // namespace detail
+
+// The bytes of a saved state. `extra` is stored verbatim (apps keep their own resume data there).
+inline std::string serialize_state(const State& s, const ModelConfig& c, std::string_view extra = {}) {
+  if (!s.matches(c)) detail::fail(Errc::state, "save_state: the state does not belong to this model");
+  std::string out(detail::kStateMagic, 8);
+  detail::put(out, detail::kStateVersion);
+  detail::put(out, c.fingerprint);
+  for (std::int64_t d : {s.n_layer(), s.n_embd(), s.n_head(), s.head_size()}) detail::put(out, d);
+  detail::put(out, static_cast<std::uint64_t>(s.data().size()));
+  out.append(reinterpret_cast<const char*>(s.data().data()), s.data().size() * sizeof(float));
+  detail::put(out, static_cast<std::uint64_t>(extra.size()));
+  out.append(extra);
+  detail::put(out, detail::fnv1a(out.data(), out.size()));
+  return out;
+}
+
+// Reads a state saved by serialize_state for the model `c`; `name` appears in errors. Stores `extra` if asked.
+inline State deserialize_state(std::string_view bytes, const ModelConfig& c, const std::string& name, std::string* extra = nullptr) {
+  auto bad = [&](const std::string& what) { detail::fail(Errc::state, name + ": " + what); };
+  if (bytes.size() < 8 + 4 + 8 + 32 + 8 + 8 + 8 || std::memcmp(bytes.data(), detail::kStateMagic, 8) != 0)
+    bad("not an rwkv7 state file");
+  std::uint64_t stored_sum;
+  std::memcpy(&stored_sum, bytes.data() + bytes.size() - 8, 8);
+  if (detail::fnv1a(bytes.data(), bytes.size() - 8) != stored_sum) bad("checksum mismatch (the file is corrupted or truncated)");
+  detail::Cursor cur(reinterpret_cast<const std::byte*>(bytes.data()) + 8, bytes.size() - 16, name);
+  auto version = cur.read<std::uint32_t>("the version");
+  if (version != detail::kStateVersion) bad("state format version " + std::to_string(version) + " is not supported (expected 1)");
+  auto fp = cur.read<std::uint64_t>("the model fingerprint");
+  std::int64_t dims[4];
+  for (auto& d : dims) d = cur.read<std::int64_t>("the state shape");
+  if (dims[0] != c.n_layer || dims[1] != c.n_embd || dims[2] != c.n_head || dims[3] != c.head_size)
+    bad("saved for a model with " + std::to_string(dims[0]) + " layers, width " + std::to_string(dims[1]) + ", " + std::to_string(dims[2]) +
+        " heads of " + std::to_string(dims[3]) + "; this model has " + std::to_string(c.n_layer) + " layers, width " + std::to_string(c.n_embd) +
+        ", " + std::to_string(c.n_head) + " heads of " + std::to_string(c.head_size));
+  if (fp != c.fingerprint) bad("saved from a different model (same shape, different weights)");
+  State s(c);
+  auto count = cur.read<std::uint64_t>("the float count");
+  if (count != s.data().size()) bad("holds " + std::to_string(count) + " numbers, expected " + std::to_string(s.data().size()));
+  std::memcpy(s.data().data(), cur.take(static_cast<std::size_t>(count) * sizeof(float), "the state data"), static_cast<std::size_t>(count) * sizeof(float));
+  auto extra_size = cur.read<std::uint64_t>("the extra size");
+  const std::byte* e = cur.take(static_cast<std::size_t>(extra_size), "the extra data");
+  if (extra) extra->assign(reinterpret_cast<const char*>(e), static_cast<std::size_t>(extra_size));
+  if (!cur.empty()) bad("has trailing bytes");
+  return s;
+}
+
+inline void save_state(const std::string& path, const State& s, const ModelConfig& c, std::string_view extra = {}) {
+  std::string bytes = serialize_state(s, c, extra);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out.flush()) detail::fail(Errc::io, path + ": cannot write state file");
+}
+
+inline State load_state(const std::string& path, const ModelConfig& c, std::string* extra = nullptr) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) detail::fail(Errc::io, path + ": cannot open state file");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return deserialize_state(buf.str(), c, path, extra);
+}
+
+}  // namespace rwkv7
