@@ -2,6 +2,7 @@
 # CLI contract: exit codes (0 ok, 1 bad model, 2 bad command line) and each command's output format.
 # usage: cli_test.sh RWKV7_BINARY TEST_DATA_DIR SHARED_DATA_DIR
 set -u
+export LC_ALL=C  # byte-wise string slicing below
 bin=$1 data=$2 shared=$3
 fx=$data/fixtures
 tmp=$(mktemp -d)
@@ -57,6 +58,35 @@ expect_rc 0 "generate again" -- "$bin" generate --model "$fx/x070_bf16_h32.pth" 
 check "same seed, same text" -- cmp -s "$tmp/out" "$tmp/gen1"
 expect_rc 2 "generate on a World model without --vocab" -- "$bin" generate --model "$fx/x070_vocab65536.pth" --prompt hi
 expect_rc 0 "generate on a World model" -- "$bin" generate --model "$fx/x070_vocab65536.pth" --vocab "$shared/rwkv_vocab_v20230424.txt" --prompt "User: hi" --max-tokens 8
+
+# Generation toolkit: a state saved mid-generation continues bit-identically in a new process.
+gen() { "$bin" generate --model "$fx/x070_bf16_h32.pth" --temperature 0.9 "$@"; }
+expect_rc 0 "generate 10 and save" -- gen --prompt ab --max-tokens 10 --seed 4 --save-state "$tmp/s1"
+head -c -1 "$tmp/out" >"$tmp/part1"
+expect_rc 0 "continue 10 from the saved state" -- gen --prompt "" --max-tokens 10 --load-state "$tmp/s1"
+head -c -1 "$tmp/out" >"$tmp/part2"
+expect_rc 0 "generate 20 in one go" -- gen --prompt ab --max-tokens 20 --seed 4
+head -c -1 "$tmp/out" >"$tmp/whole"
+cat "$tmp/part1" "$tmp/part2" >"$tmp/joined"
+check "saved + resumed == uninterrupted" -- cmp -s "$tmp/joined" "$tmp/whole"
+expect_rc 1 "a state from another model is refused" -- "$bin" generate --model "$fx/x070_fp16_h64.pth" --prompt x --load-state "$tmp/s1"
+check "refusal names the state file" -- grep -q "s1: saved for a model with 3 layers" "$tmp/err"
+expect_rc 0 "allowed tokens only" -- gen --prompt "12*34=" --max-tokens 16 --allow-tokens 48,49,50,51,52,53,54,55,56,57 --seed 2
+check "only digits were generated" -- grep -qxE '[0-9]{16}' "$tmp/out"
+expect_rc 2 "allowed token outside vocab" -- gen --prompt x --allow-tokens 300
+greedy() { "$bin" generate --model "$fx/x070_bf16_h32.pth" --temperature 0 "$@"; }
+expect_rc 0 "greedy" -- greedy --prompt "12*34=" --max-tokens 40
+first3=$(head -c 3 "$tmp/out")
+expect_rc 0 "stop at the text greedy decoding produces" -- greedy --prompt "12*34=" --max-tokens 40 --stop "${first3:2:1}" --stop "zzz"
+check "output ends before the stop string" -- test "$(head -c -1 "$tmp/out")" = "${first3:0:2}"
+
+# Chat over a pipe: the state carries across turns and /save + /load restore it exactly.
+V="$shared/rwkv_vocab_v20230424.txt"
+printf 'hello there\n/save %s\nwhat now?\n/load %s\nwhat now?\n' "$tmp/chat.st" "$tmp/chat.st" >"$tmp/chat.in"
+expect_rc 0 "chat" -- "$bin" chat --model "$fx/x070_vocab65536.pth" --vocab "$V" --max-tokens 12 --seed 1 <"$tmp/chat.in"
+check "chat answers every turn" -- test "$(grep -c '^Assistant:' "$tmp/out")" = 3
+check "a turn replayed after /load is identical" -- test "$(sed -n 3p "$tmp/out")" = "$(sed -n 5p "$tmp/out")"
+check "the first and second turns differ (state carried)" -- test "$(sed -n 1p "$tmp/out")" != "$(sed -n 3p "$tmp/out")"
 
 echo "$passes passed, $fails failed"
 [ "$fails" = 0 ]

@@ -10,6 +10,8 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <unistd.h>
+#include <unordered_map>
 
 namespace {
 
@@ -18,7 +20,11 @@ const char* kUsage =
     "  rwkv7 info --model M\n"
     "  rwkv7 tokenize --vocab V (--text S | --file F)\n"
     "  rwkv7 logits --model M --tokens 1,2,3 --at 0,2 --out F [--mode token|sequence]\n"
-    "  rwkv7 generate --model M [--vocab V] --prompt P [--max-tokens N] [--temperature T] [--top-p P] [--top-k K] [--seed S]\n"
+    "  rwkv7 generate --model M [--vocab V] --prompt P [--max-tokens N] [SAMPLING] [--stop S]... [--allow-tokens LIST]\n"
+    "                 [--save-state F] [--load-state F]\n"
+    "  rwkv7 chat --model M --vocab V [--max-tokens N] [SAMPLING]      (type /save F, /load F, /reset, /quit)\n"
+    "SAMPLING: [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--presence-penalty X] [--frequency-penalty X]\n"
+    "          [--penalty-decay D] [--seed S]\n"
     "M: a .pth, a .safetensors, or an HF folder with model.safetensors. V: rwkv_vocab_v20230424.txt.\n";
 
 struct UsageError {
@@ -33,10 +39,12 @@ class Args {
       std::string flag = argv[i];
       if (!allowed.count(flag)) throw UsageError{"unknown option " + flag};
       if (i + 1 >= argc) throw UsageError{flag + " needs a value"};
-      if (values_.count(flag)) throw UsageError{flag + " given twice"};
+      if (values_.count(flag) && flag != "--stop") throw UsageError{flag + " given twice"};
+      if (flag == "--stop") stops_.push_back(argv[i + 1]);
       values_[flag] = argv[++i];
     }
   }
+  const std::vector<std::string>& stops() const { return stops_; }
   bool has(const std::string& f) const { return values_.count(f) != 0; }
   std::string get(const std::string& f) const {
     auto it = values_.find(f);
@@ -82,7 +90,77 @@ class Args {
     return o.str();
   }
   std::map<std::string, std::string> values_;
+  std::vector<std::string> stops_;
 };
+
+const std::set<std::string> kSamplingFlags = {"--temperature", "--top-p", "--top-k", "--min-p", "--presence-penalty",
+                                              "--frequency-penalty", "--penalty-decay", "--seed"};
+
+std::set<std::string> with_sampling(std::set<std::string> flags) {
+  flags.insert(kSamplingFlags.begin(), kSamplingFlags.end());
+  return flags;
+}
+
+rwkv7::SamplerOptions sampler_options(const Args& a, rwkv7::SamplerOptions d) {
+  d.temperature = a.real("--temperature", d.temperature, 0.0f, 100.0f);
+  d.top_p = a.real("--top-p", d.top_p, 0.0f, 1.0f);
+  d.top_k = static_cast<int>(a.integer("--top-k", static_cast<std::uint64_t>(d.top_k), 1u << 30));
+  d.min_p = a.real("--min-p", d.min_p, 0.0f, 1.0f);
+  d.presence_penalty = a.real("--presence-penalty", d.presence_penalty, -100.0f, 100.0f);
+  d.frequency_penalty = a.real("--frequency-penalty", d.frequency_penalty, -100.0f, 100.0f);
+  d.penalty_decay = a.real("--penalty-decay", d.penalty_decay, 0.0f, 1.0f);
+  d.seed = a.integer("--seed", d.seed, UINT64_MAX);
+  return d;
+}
+
+// What a saved generation needs besides the model state, kept in the state file's extra bytes.
+std::string resume_data(const rwkv7::Generator& g) {
+  nlohmann::json occ = nlohmann::json::array();
+  for (auto& [t, n] : g.sampler().occurrence()) occ.push_back({t, n});
+  return nlohmann::json{{"pending", g.pending()}, {"rng", std::to_string(g.sampler().rng_state())}, {"occurrence", occ}}.dump();
+}
+
+void restore(rwkv7::Generator& g, const rwkv7::Model& model, const std::string& path, bool keep_seed) {
+  std::string extra;
+  rwkv7::State state = rwkv7::load_state(path, model.config(), &extra);
+  std::vector<rwkv7::Token> pending;
+  if (!extra.empty()) {
+    try {
+      auto j = nlohmann::json::parse(extra);
+      pending = j.at("pending").get<std::vector<rwkv7::Token>>();
+      if (!keep_seed) g.sampler().set_rng_state(std::stoull(j.at("rng").get<std::string>()));
+      std::unordered_map<rwkv7::Token, float> occ;
+      for (auto& e : j.at("occurrence")) occ[e.at(0).get<rwkv7::Token>()] = e.at(1).get<float>();
+      g.sampler().set_occurrence(std::move(occ));
+    } catch (const std::exception& e) {
+      throw rwkv7::Error(rwkv7::Errc::state, path + ": unreadable resume data (" + e.what() + ")");
+    }
+  }
+  for (auto t : pending)
+    if (t >= model.vocab_size()) throw rwkv7::Error(rwkv7::Errc::state, path + ": pending token " + std::to_string(t) + " is outside the vocabulary");
+  g.restore(std::move(state), std::move(pending));
+}
+
+// The World tokenizer when a vocabulary is given, else bytes for a 256-token model.
+struct AnyTokenizer {
+  std::optional<rwkv7::WorldTokenizer> world;
+  std::optional<rwkv7::ByteTokenizer> bytes;
+  const rwkv7::Tokenizer* get = nullptr;
+};
+
+AnyTokenizer tokenizer_for(const Args& a, const rwkv7::Model& model) {
+  AnyTokenizer t;
+  if (a.has("--vocab")) {
+    t.world = rwkv7::WorldTokenizer::load(a.get("--vocab"));
+    t.get = &*t.world;
+  } else if (model.vocab_size() == 256) {
+    t.bytes.emplace();
+    t.get = &*t.bytes;
+  } else {
+    throw UsageError{"this model has a " + std::to_string(model.vocab_size()) + "-token vocabulary: pass --vocab"};
+  }
+  return t;
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -147,41 +225,70 @@ int cmd_logits(const Args& a) {
 }
 
 int cmd_generate(const Args& a) {
-  rwkv7::SamplerOptions so;
-  so.temperature = a.real("--temperature", 1.0f, 0.0f, 100.0f);
-  so.top_p = a.real("--top-p", 1.0f, 0.0f, 1.0f);
-  so.top_k = static_cast<int>(a.integer("--top-k", 0, 1u << 30));
-  so.seed = a.integer("--seed", 0, UINT64_MAX);
+  auto so = sampler_options(a, {});
   auto max_tokens = a.integer("--max-tokens", 100, 1u << 30);
   std::string prompt = a.get("--prompt");
+  std::vector<std::uint64_t> allow;
+  if (a.has("--allow-tokens")) allow = Args::list(a.get("--allow-tokens"), "--allow-tokens", UINT32_MAX);
   auto model = rwkv7::Model::load(a.get("--model"));
+  for (auto t : allow)
+    if (t >= model.vocab_size()) throw UsageError{"--allow-tokens: " + std::to_string(t) + " is outside the model's vocabulary"};
+  AnyTokenizer tok = tokenizer_for(a, model);
 
-  std::optional<rwkv7::WorldTokenizer> world;
-  std::optional<rwkv7::ByteTokenizer> bytes;
-  const rwkv7::Tokenizer* tok;
-  if (a.has("--vocab")) {
-    world = rwkv7::WorldTokenizer::load(a.get("--vocab"));
-    tok = &*world;
-  } else if (model.config().vocab_size == 256) {
-    bytes.emplace();
-    tok = &*bytes;
-  } else {
-    throw UsageError{"this model has a " + std::to_string(model.config().vocab_size) + "-token vocabulary: pass --vocab"};
-  }
-
-  auto ids = tok->encode(prompt);
-  if (ids.empty()) ids.push_back(0);  // an empty prompt starts a fresh document
-  rwkv7::State state = model.new_state();
   rwkv7::Sampler sampler(so);
-  rwkv7::Utf8StreamDecoder text;
-  auto logits = model.forward(ids, state);
-  for (std::uint64_t n = 0; n < max_tokens; ++n) {
-    rwkv7::Token next = sampler.sample(logits);
-    if (next == 0) break;  // end of text
-    std::cout << text.push(tok->piece(next)) << std::flush;
-    logits = model.forward(next, state);
+  if (!allow.empty()) sampler.set_allowed(std::vector<rwkv7::Token>(allow.begin(), allow.end()));
+  if (tok.world) sampler.exempt_digits_and_whitespace(*tok.get);
+  rwkv7::Generator g(model, *tok.get, std::move(sampler), {.max_tokens = max_tokens, .stop = a.stops()});
+  if (a.has("--load-state")) restore(g, model, a.get("--load-state"), a.has("--seed"));
+  g.add_prompt(prompt);
+  g.run([](std::string_view piece) { std::cout << piece << std::flush; });
+  std::cout << "\n";
+  if (a.has("--save-state")) rwkv7::save_state(a.get("--save-state"), g.state(), model.config(), resume_data(g));
+  return 0;
+}
+
+// Interactive chat in the RWKV World format; the state carries across turns.
+int cmd_chat(const Args& a) {
+  auto so = sampler_options(a, {.temperature = 1.0f, .top_p = 0.3f, .presence_penalty = 0.5f, .frequency_penalty = 0.5f});
+  auto max_tokens = a.integer("--max-tokens", 500, 1u << 30);
+  auto model = rwkv7::Model::load(a.get("--model"));
+  AnyTokenizer tok = tokenizer_for(a, model);
+  rwkv7::Sampler sampler(so);
+  sampler.exempt_digits_and_whitespace(*tok.get);
+  rwkv7::Generator g(model, *tok.get, sampler, {.max_tokens = max_tokens, .stop = {"\n\n", "\nUser:"}});
+  const bool interactive = isatty(0);
+  std::string line;
+  for (;;) {
+    if (interactive) std::cout << "User: " << std::flush;
+    if (!std::getline(std::cin, line)) break;
+    if (line == "/quit") break;
+    if (line.rfind("/save ", 0) == 0 || line.rfind("/load ", 0) == 0) {
+      std::string path = line.substr(6);
+      try {
+        if (line[1] == 's') {
+          rwkv7::save_state(path, g.state(), model.config(), resume_data(g));
+        } else {
+          restore(g, model, path, false);
+        }
+        std::cout << "[" << (line[1] == 's' ? "saved " : "loaded ") << path << "]\n";
+      } catch (const rwkv7::Error& e) {
+        std::cout << "[" << e.what() << "]\n";
+      }
+      continue;
+    }
+    if (line == "/reset") {
+      g = rwkv7::Generator(model, *tok.get, sampler, {.max_tokens = max_tokens, .stop = {"\n\n", "\nUser:"}});
+      std::cout << "[reset]\n";
+      continue;
+    }
+    g.add_prompt("User: " + line + "\n\nAssistant:");
+    std::cout << "Assistant:" << std::flush;
+    g.run([](std::string_view piece) { std::cout << piece << std::flush; });
+    std::cout << "\n";
+    // Turns are separated by a blank line: a reply that did not end with one gets it queued now, so the state
+    // (and a /save of it) always ends at a turn boundary.
+    if (g.result().reason != rwkv7::StopReason::stop_string) g.add_prompt("\n\n");
   }
-  std::cout << text.finish() << "\n";
   return 0;
 }
 
@@ -192,7 +299,8 @@ int main(int argc, char** argv) {
       {"info", {cmd_info, {"--model"}}},
       {"tokenize", {cmd_tokenize, {"--vocab", "--text", "--file"}}},
       {"logits", {cmd_logits, {"--model", "--tokens", "--at", "--out", "--mode"}}},
-      {"generate", {cmd_generate, {"--model", "--vocab", "--prompt", "--max-tokens", "--temperature", "--top-p", "--top-k", "--seed"}}},
+      {"generate", {cmd_generate, with_sampling({"--model", "--vocab", "--prompt", "--max-tokens", "--stop", "--allow-tokens", "--save-state", "--load-state"})}},
+      {"chat", {cmd_chat, with_sampling({"--model", "--vocab", "--max-tokens"})}},
   };
   try {
     if (argc < 2) throw UsageError{"missing command"};
