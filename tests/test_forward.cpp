@@ -150,3 +150,31 @@ TEST_CASE("forward rejects tokens outside the vocabulary and mismatched states")
   rwkv7::State other;
   CHECK_THROWS_AS(model.forward(rwkv7::Token(1), other), rwkv7::Error);
 }
+
+TEST_CASE("the SIMD kernels agree with the exact reference kernels on every fixture") {
+  for (const auto& f : fixtures()) {
+    auto fast = rwkv7::Model::load(f.model_path);
+    auto exact = rwkv7::ReferenceModel::load(f.model_path);
+    auto s1 = fast.new_state(), s2 = exact.new_state();
+    std::span<const rwkv7::Token> prefix(f.tokens.data(), 64);
+    auto a = fast.forward(prefix, s1);
+    auto b = exact.forward(prefix, s2);
+    double err = test::relative_error(a.data(), b.data(), a.size());
+    INFO(f.name << ": SIMD vs exact max|diff|/std = " << err);
+    CHECK(err <= 1e-5);
+  }
+}
+
+TEST_CASE("results do not depend on the thread count") {
+  for (const auto& f : fixtures()) {
+    auto one = rwkv7::Model::load(f.model_path);
+    auto two = rwkv7::Model::load(f.model_path);
+    two.set_threads(2);
+    CHECK(two.threads() == 2);
+    auto s1 = one.new_state(), s2 = two.new_state();
+    std::span<const rwkv7::Token> prefix(f.tokens.data(), 100);
+    CHECK(one.forward(prefix, s1) == two.forward(prefix, s2));
+    CHECK(one.forward(f.tokens[100], s1) == two.forward(f.tokens[100], s2));
+    CHECK(s1.data() == s2.data());
+  }
+}

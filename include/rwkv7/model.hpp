@@ -29,6 +29,11 @@ class BasicModel {
   }
 
   const ModelConfig& config() const { return weights_.config; }
+
+  // Threads each forward call may use (default 1: the caller's thread). Not thread-safe with concurrent calls;
+  // set it once after loading. Concurrent calls sharing a multi-threaded model take turns on its threads.
+  void set_threads(unsigned n) { backend_.set_threads(n); }
+  unsigned threads() const { return backend_.threads(); }
   const ModelWeights& weights() const { return weights_; }
   State new_state() const { return State(weights_.config); }
   std::size_t vocab_size() const { return static_cast<std::size_t>(weights_.config.vocab_size); }
@@ -92,5 +97,7 @@ class BasicModel {
 };
 
 using Model = BasicModel<backend::Cpu>;
+// Plain C++ kernels in a fixed order: the exact path the SIMD kernels are tested against.
+using ReferenceModel = BasicModel<backend::CpuReference>;
 
 }  // namespace rwkv7

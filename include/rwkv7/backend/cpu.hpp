@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -25,20 +26,22 @@ struct ForwardRequest {
 
 namespace backend {
 
-class Cpu {
+// K: the kernel set (detail::SimdKernels for speed, detail::ExactKernels as the reference).
+template <class K>
+class CpuWith {
  public:
   // Columns per pass: enough to reuse each weight row from cache many times, small enough that activations
   // stay a few MB however long the prompt.
   static constexpr std::size_t kMaxColumns = 64;
 
-  explicit Cpu(const ModelWeights& w)
+  explicit CpuWith(const ModelWeights& w)
       : c_(w.config), emb_(w.emb), head_(w.head), ln0_w_(detail::to_float(w.ln0_w)), ln0_b_(detail::to_float(w.ln0_b)),
         ln_out_w_(detail::to_float(w.ln_out_w)), ln_out_b_(detail::to_float(w.ln_out_b)) {
     for (std::size_t i = 0; i < w.layers.size(); ++i) {
       const LayerWeights& L = w.layers[i];
       const auto li = static_cast<std::int64_t>(i);
       layers_.push_back(Layer{detail::to_float(L.ln1_w), detail::to_float(L.ln1_b), detail::to_float(L.ln2_w),
-                              detail::to_float(L.ln2_b), detail::TimeMix(L.att, c_, li), detail::ChannelMix(L.ffn, c_, li)});
+                              detail::to_float(L.ln2_b), detail::TimeMix<K>(L.att, c_, li), detail::ChannelMix<K>(L.ffn, c_, li)});
     }
   }
 
@@ -47,6 +50,7 @@ class Cpu {
   // for a lone token, so results do not depend on how work is chunked or batched.
   void forward(std::span<const ForwardRequest> requests) const {
     const std::size_t C = static_cast<std::size_t>(c_.n_embd);
+    const detail::MatMul<K> matmul{pool_.get()};
     Workspace ws;
     std::vector<std::size_t> done(requests.size(), 0);
     std::size_t next = 0;  // first request with tokens left
@@ -77,11 +81,11 @@ class Cpu {
       for (const Layer& L : layers_) {
         for (std::size_t c = 0; c < n; ++c)
           detail::layer_norm(x + c * C, c_.n_embd, L.ln1_w.data(), L.ln1_b.data(), c_.layer_norm_eps, xn + c * C);
-        L.att.forward(xn, n, segments, v_first, delta, ws.att);
+        L.att.forward(xn, n, segments, v_first, delta, ws.att, matmul);
         for (std::size_t i = 0; i < n * C; ++i) x[i] += delta[i];
         for (std::size_t c = 0; c < n; ++c)
           detail::layer_norm(x + c * C, c_.n_embd, L.ln2_w.data(), L.ln2_b.data(), c_.layer_norm_eps, xn + c * C);
-        L.ffn.forward(xn, n, segments, delta, ws.ffn);
+        L.ffn.forward(xn, n, segments, delta, ws.ffn, matmul);
         for (std::size_t i = 0; i < n * C; ++i) x[i] += delta[i];
       }
       // Heads for the requests whose last token was in this pass.
@@ -91,8 +95,8 @@ class Cpu {
         if (done[owner[s]] != req.tokens.size() || !req.logits) continue;
         const std::size_t c = segments[s].first + segments[s].count - 1;
         detail::layer_norm(x + c * C, c_.n_embd, ln_out_w_.data(), ln_out_b_.data(), c_.layer_norm_eps, xn);
-        if (req.rows.empty()) detail::matvec(head_, xn, req.logits);
-        else detail::matvec_rows_subset(head_, xn, req.rows.data(), req.rows.size(), req.logits);
+        if (req.rows.empty()) matmul(head_, xn, 1, req.logits);
+        else matmul.subset(head_, xn, req.rows, req.logits);
       }
       while (next < requests.size() && done[next] == requests[next].tokens.size()) ++next;
     }
@@ -101,20 +105,29 @@ class Cpu {
  private:
   struct Layer {
     std::vector<float> ln1_w, ln1_b, ln2_w, ln2_b;
-    detail::TimeMix att;
-    detail::ChannelMix ffn;
+    detail::TimeMix<K> att;
+    detail::ChannelMix<K> ffn;
   };
   struct Workspace {
     detail::ColumnBuffer x, xn, v_first, delta;
-    detail::TimeMix::Scratch att;
-    detail::ChannelMix::Scratch ffn;
+    typename detail::TimeMix<K>::Scratch att;
+    typename detail::ChannelMix<K>::Scratch ffn;
   };
   ModelConfig c_;
   TensorView emb_;
   Linear head_;
   std::vector<float> ln0_w_, ln0_b_, ln_out_w_, ln_out_b_;
   std::vector<Layer> layers_;
+  std::shared_ptr<detail::ThreadPool> pool_;
+
+ public:
+  // Threads used inside each call (1 = the calling thread only). Results do not depend on it.
+  void set_threads(unsigned n) { pool_ = n > 1 ? std::make_shared<detail::ThreadPool>(n) : nullptr; }
+  unsigned threads() const { return pool_ ? pool_->size() : 1; }
 };
+
+using Cpu = CpuWith<detail::SimdKernels>;
+using CpuReference = CpuWith<detail::ExactKernels>;
 
 }  // namespace backend
 }  // namespace rwkv7

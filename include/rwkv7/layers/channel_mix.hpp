@@ -8,6 +8,7 @@
 
 namespace rwkv7::detail {
 
+template <class K>
 class ChannelMix {
  public:
   ChannelMix(const ChannelMixWeights& w, const ModelConfig& c, std::int64_t layer)
@@ -18,7 +19,7 @@ class ChannelMix {
   };
 
   // xn: LayerNorm(ln2) of the residual, n columns × C; out: the residual update, n columns × C.
-  void forward(const float* xn, std::size_t n, const std::vector<Segment>& segments, float* out, Scratch& s) const {
+  void forward(const float* xn, std::size_t n, const std::vector<Segment>& segments, float* out, Scratch& s, const MatMul<K>& matmul) const {
     const auto C = static_cast<std::size_t>(C_);
     float* xk = s.xk.get(n, C_);
     float* h = s.h.get(n, F_);

@@ -12,6 +12,7 @@
 
 namespace rwkv7::detail {
 
+template <class K>
 class TimeMix {
  public:
   TimeMix(const TimeMixWeights& w, const ModelConfig& c, std::int64_t layer)
@@ -27,7 +28,8 @@ class TimeMix {
 
   // xn: LayerNorm(ln1) of the residual, n columns × C. v_first: layer 0 writes it, later layers read it.
   // out: the residual update, n columns × C. Each segment's State (shift, WKV) is advanced.
-  void forward(const float* xn, std::size_t n, const std::vector<Segment>& segments, float* v_first, float* out, Scratch& s) const {
+  void forward(const float* xn, std::size_t n, const std::vector<Segment>& segments, float* v_first, float* out, Scratch& s,
+               const MatMul<K>& matmul) const {
     const auto C = static_cast<std::size_t>(C_);
     float *xr = s.xr.get(n, C_), *xw = s.xw.get(n, C_), *xk = s.xk.get(n, C_), *xv = s.xv.get(n, C_), *xa = s.xa.get(n, C_),
           *xg = s.xg.get(n, C_), *r = s.r.get(n, C_), *w = s.w.get(n, C_), *k = s.k.get(n, C_), *v = s.v.get(n, C_),
