@@ -51,13 +51,17 @@ class CpuWith {
   void forward(std::span<const ForwardRequest> requests) const {
     const std::size_t C = static_cast<std::size_t>(c_.n_embd);
     const detail::MatMul<K> matmul{pool_.get()};
-    Workspace ws;
-    std::vector<std::size_t> done(requests.size(), 0);
+    // Scratch is per thread and reused across calls, so a decode step allocates nothing once warm.
+    static thread_local Workspace ws;
+    std::vector<std::size_t>& done = ws.done;
+    done.assign(requests.size(), 0);
     std::size_t next = 0;  // first request with tokens left
     while (next < requests.size()) {
       // Fill one pass.
-      std::vector<detail::Segment> segments;
-      std::vector<std::size_t> owner;  // request index of each segment
+      std::vector<detail::Segment>& segments = ws.segments;
+      std::vector<std::size_t>& owner = ws.owner;  // request index of each segment
+      segments.clear();
+      owner.clear();
       std::size_t n = 0;
       for (std::size_t r = next; r < requests.size() && n < kMaxColumns; ++r) {
         std::size_t take = std::min(requests[r].tokens.size() - done[r], kMaxColumns - n);
@@ -112,6 +116,8 @@ class CpuWith {
     detail::ColumnBuffer x, xn, v_first, delta;
     typename detail::TimeMix<K>::Scratch att;
     typename detail::ChannelMix<K>::Scratch ffn;
+    std::vector<std::size_t> done, owner;
+    std::vector<detail::Segment> segments;
   };
   ModelConfig c_;
   TensorView emb_;

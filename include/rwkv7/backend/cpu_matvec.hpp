@@ -14,6 +14,7 @@
 #include "../detail/half.hpp"
 #include "../detail/thread_pool.hpp"
 #include "../model/weights.hpp"
+#include "../layers/wkv7.hpp"
 #include "simd_dot.hpp"
 
 namespace rwkv7::detail {
@@ -37,6 +38,7 @@ struct ExactKernels {
   static void axpy(const std::byte* row, float s, float* y, std::size_t n) {
     for (std::size_t o = 0; o < n; ++o) y[o] = Load::at(row, o) * s + y[o];
   }
+  static constexpr auto wkv7_step = detail::wkv7_step;
 };
 
 struct SimdKernels {
@@ -44,6 +46,7 @@ struct SimdKernels {
   static float dot(const std::byte* row, const float* x, std::size_t in) { return simd::dot<Load>(row, x, in); }
   template <class Load>
   static void axpy(const std::byte* row, float s, float* y, std::size_t n) { simd::axpy<Load>(row, s, y, n); }
+  static constexpr auto wkv7_step = detail::wkv7_step_simd;
 };
 
 // Below this many multiply-adds a matrix product is not worth waking other threads for.

@@ -84,10 +84,12 @@ class Sampler {
   // Records the pick for the penalties.
   Token sample(std::span<const float> logits, std::span<const Token> ids = {}) {
     candidates_.clear();
+    const bool biased = !bias_.empty(), penalised = !occurrence_.empty();
     auto consider = [&](Token id, float logit) {
-      if (auto it = bias_.find(id); it != bias_.end()) logit += it->second;
-      if (auto it = occurrence_.find(id); it != occurrence_.end())
-        logit -= o_.presence_penalty + o_.frequency_penalty * it->second;
+      if (biased)
+        if (auto it = bias_.find(id); it != bias_.end()) logit += it->second;
+      if (penalised)
+        if (auto it = occurrence_.find(id); it != occurrence_.end()) logit -= o_.presence_penalty + o_.frequency_penalty * it->second;
       if (logit > -std::numeric_limits<float>::infinity()) candidates_.push_back({id, logit});
     };
     if (!allowed_.empty()) {
@@ -117,10 +119,15 @@ class Sampler {
   };
 
   Token choose() {
+    if (o_.temperature <= 0.0f) {  // greedy: the most likely candidate, lowest id on ties; no sort needed
+      const Candidate* best = &candidates_[0];
+      for (const Candidate& c : candidates_)
+        if (c.logit > best->logit || (c.logit == best->logit && c.id < best->id)) best = &c;
+      return best->id;
+    }
     // Most likely first; ties by id so the order never depends on the sort implementation.
     std::sort(candidates_.begin(), candidates_.end(),
               [](const Candidate& a, const Candidate& b) { return a.logit > b.logit || (a.logit == b.logit && a.id < b.id); });
-    if (o_.temperature <= 0.0f) return candidates_[0].id;
     std::size_t keep = candidates_.size();
     if (o_.top_k > 0) keep = std::min(keep, static_cast<std::size_t>(o_.top_k));
     probs_.resize(keep);

@@ -114,7 +114,7 @@ class TimeMix {
       for (std::size_t c = seg.first; c < seg.first + seg.count; ++c)
         for (std::int64_t h = 0; h < H_; ++h) {
           const std::size_t off = c * C + static_cast<std::size_t>(h * N_);
-          wkv7_step(S + h * N_ * N_, N_, r + off, w + off, k + off, v + off, kk + off, kka + off, o + off);
+          K::wkv7_step(S + h * N_ * N_, N_, r + off, w + off, k + off, v + off, kk + off, kka + off, o + off);
         }
     }
 

@@ -3,11 +3,14 @@
 
 #include <cstdint>
 
+#include "../backend/simd_dot.hpp"
+
 namespace rwkv7::detail {
 
 // State S [N(value i)][N(key j)], FORMATS.md §0 / rwkv_v7_numpy.py:
 //   S ← S·diag(decay) + (S·(−kk)) (kk⊙a)ᵀ + v kᵀ ;  o = S r
 // `kk` is the unit-norm removal key, `kka` = kk ⊙ a (how much of it is removed).
+// This plain version is the reference; wkv7_step_simd below is the same arithmetic vectorised.
 inline void wkv7_step(float* S, std::int64_t N, const float* r, const float* decay, const float* k, const float* v,
                       const float* kk, const float* kka, float* o) {
   for (std::int64_t i = 0; i < N; ++i) {
@@ -20,6 +23,28 @@ inline void wkv7_step(float* S, std::int64_t N, const float* r, const float* dec
       out = row[j] * r[j] + out;
     }
     o[i] = out;
+  }
+}
+
+inline void wkv7_step_simd(float* S, std::int64_t N, const float* r, const float* decay, const float* k, const float* v,
+                           const float* kk, const float* kka, float* o) {
+  using simd::Floats;
+  constexpr std::int64_t W = static_cast<std::int64_t>(simd::kWidth);
+  if (N % W != 0) return wkv7_step(S, N, r, decay, k, v, kk, kka, o);
+  for (std::int64_t i = 0; i < N; ++i) {
+    float* row = S + i * N;
+    Floats sa_acc(0.0f);
+    for (std::int64_t j = 0; j < N; j += W) sa_acc = xsimd::fma(Floats::load_unaligned(row + j), Floats::load_unaligned(kk + j), sa_acc);
+    const Floats sa(-xsimd::hadd(sa_acc)), vi(v[i]);
+    Floats out(0.0f);
+    for (std::int64_t j = 0; j < N; j += W) {
+      Floats s = Floats::load_unaligned(row + j) * Floats::load_unaligned(decay + j);
+      s = xsimd::fma(sa, Floats::load_unaligned(kka + j), s);
+      s = xsimd::fma(vi, Floats::load_unaligned(k + j), s);
+      s.store_unaligned(row + j);
+      out = xsimd::fma(s, Floats::load_unaligned(r + j), out);
+    }
+    o[i] = xsimd::hadd(out);
   }
 }
 
