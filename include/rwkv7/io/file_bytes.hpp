@@ -41,7 +41,14 @@ class FileBytes {
     }
     f.size_ = static_cast<std::size_t>(st.st_size);
     if (f.size_ > 0) {
-      void* p = ::mmap(nullptr, f.size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      // The first token reads every weight anyway; faulting the pages in up front, in one kernel call, is
+      // faster than taking one page fault per 4 KiB during that first token.
+#if defined(MAP_POPULATE)
+      const int flags = MAP_PRIVATE | MAP_POPULATE;
+#else
+      const int flags = MAP_PRIVATE;
+#endif
+      void* p = ::mmap(nullptr, f.size_, PROT_READ, flags, fd, 0);
       if (p == MAP_FAILED) {
         ::close(fd);
         detail::fail(Errc::io, path + ": mmap failed: " + std::strerror(errno));
