@@ -178,3 +178,21 @@ TEST_CASE("results do not depend on the thread count") {
     CHECK(s1.data() == s2.data());
   }
 }
+
+TEST_CASE("int8 weights: SIMD equals the exact kernels, and the logits stay near the unquantized ones") {
+  for (const auto& f : fixtures()) {
+    auto q = rwkv7::Model::load(f.model_path, {rwkv7::Quant::int8});
+    auto q_exact = rwkv7::ReferenceModel::load(f.model_path, {rwkv7::Quant::int8});
+    auto full = rwkv7::Model::load(f.model_path);
+    CHECK(q.config().dtype == "int8");
+    auto s1 = q.new_state(), s2 = q_exact.new_state(), s3 = full.new_state();
+    std::span<const rwkv7::Token> prefix(f.tokens.data(), 64);
+    auto a = q.forward(prefix, s1), b = q_exact.forward(prefix, s2), c = full.forward(prefix, s3);
+    INFO(f.name);
+    CHECK(test::relative_error(a.data(), b.data(), a.size()) <= 1e-5);
+    double drift = test::relative_error(a.data(), c.data(), a.size());
+    INFO("int8 vs unquantized max|diff|/std = " << drift);
+    CHECK(drift <= 0.15);
+    CHECK(drift > 0.0);  // it really is quantized
+  }
+}

@@ -3,6 +3,7 @@
 #include <rwkv7/rwkv7.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -24,7 +25,8 @@ const char* kUsage =
     "  rwkv7 generate --model M [--vocab V] --prompt P [--max-tokens N] [SAMPLING] [--stop S]... [--allow-tokens LIST]\n"
     "                 [--save-state F] [--load-state F]\n"
     "  rwkv7 chat --model M --vocab V [--max-tokens N] [SAMPLING]      (type /save F, /load F, /reset, /quit)\n"
-    "  rwkv7 bench --model M [--threads N] [--tokens N] [--prefill N]   decode/prefill speed, bandwidth, load time, RSS\n"
+    "  rwkv7 bench --model M [--threads N] [--tokens N] [--prefill N] [--quant int8 [--text F [--vocab V] [--accuracy-tokens N]]]\n"
+    "Any command that takes --model also takes --quant none|int8 (int8: large matrices quantized at load).\n"
     "SAMPLING: [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--presence-penalty X] [--frequency-penalty X]\n"
     "          [--penalty-decay D] [--seed S]\n"
     "M: a .pth, a .safetensors, or an HF folder with model.safetensors. V: rwkv_vocab_v20230424.txt.\n";
@@ -164,6 +166,12 @@ AnyTokenizer tokenizer_for(const Args& a, const rwkv7::Model& model) {
   return t;
 }
 
+rwkv7::LoadOptions load_options(const Args& a) {
+  std::string q = a.get("--quant", "none");
+  if (q != "none" && q != "int8") throw UsageError{"--quant must be none or int8"};
+  return {q == "int8" ? rwkv7::Quant::int8 : rwkv7::Quant::none};
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw rwkv7::Error(rwkv7::Errc::io, path + ": cannot open file");
@@ -173,7 +181,7 @@ std::string read_file(const std::string& path) {
 }
 
 int cmd_info(const Args& a) {
-  auto model = rwkv7::Model::load(a.get("--model"));
+  auto model = rwkv7::Model::load(a.get("--model"), load_options(a));
   const auto& c = model.config();
   nlohmann::ordered_json j = {{"n_layer", c.n_layer},       {"n_embd", c.n_embd},         {"n_head", c.n_head},
                       {"head_size", c.head_size},   {"dim_ffn", c.dim_ffn},       {"vocab_size", c.vocab_size},
@@ -199,7 +207,7 @@ int cmd_logits(const Args& a) {
   auto tokens64 = Args::list(a.get("--tokens"), "--tokens", UINT32_MAX);
   auto at = Args::list(a.get("--at"), "--at", tokens64.size() - 1);
   std::string out_path = a.get("--out");
-  auto model = rwkv7::Model::load(a.get("--model"));
+  auto model = rwkv7::Model::load(a.get("--model"), load_options(a));
   const auto V = static_cast<std::size_t>(model.config().vocab_size);
   std::vector<rwkv7::Token> tokens;
   for (auto t : tokens64) {
@@ -232,7 +240,7 @@ int cmd_generate(const Args& a) {
   std::string prompt = a.get("--prompt");
   std::vector<std::uint64_t> allow;
   if (a.has("--allow-tokens")) allow = Args::list(a.get("--allow-tokens"), "--allow-tokens", UINT32_MAX);
-  auto model = rwkv7::Model::load(a.get("--model"));
+  auto model = rwkv7::Model::load(a.get("--model"), load_options(a));
   for (auto t : allow)
     if (t >= model.vocab_size()) throw UsageError{"--allow-tokens: " + std::to_string(t) + " is outside the model's vocabulary"};
   AnyTokenizer tok = tokenizer_for(a, model);
@@ -253,7 +261,7 @@ int cmd_generate(const Args& a) {
 int cmd_chat(const Args& a) {
   auto so = sampler_options(a, {.temperature = 1.0f, .top_p = 0.3f, .presence_penalty = 0.5f, .frequency_penalty = 0.5f});
   auto max_tokens = a.integer("--max-tokens", 500, 1u << 30);
-  auto model = rwkv7::Model::load(a.get("--model"));
+  auto model = rwkv7::Model::load(a.get("--model"), load_options(a));
   AnyTokenizer tok = tokenizer_for(a, model);
   rwkv7::Sampler sampler(so);
   sampler.exempt_digits_and_whitespace(*tok.get);
@@ -356,7 +364,7 @@ int cmd_bench(const Args& a) {
   auto prefill_n = a.integer("--prefill", 256, 1u << 20);
   if (decode_n == 0 || prefill_n == 0) throw UsageError{"--tokens and --prefill must be positive"};
   auto t0 = clock::now();
-  auto model = rwkv7::Model::load(a.get("--model"));
+  auto model = rwkv7::Model::load(a.get("--model"), load_options(a));
   model.set_threads(threads);
   auto state = model.new_state();
   std::vector<float> logits(model.vocab_size());
@@ -386,9 +394,38 @@ int cmd_bench(const Args& a) {
             << " GB/s streaming-read bandwidth measured now)\n";
   std::cout << "prefill " << prefill_tok_s << " tok/s over " << prefill_n << " tokens\n";
   std::cout << "load to first token " << load_ms << " ms, peak RSS " << rss_mb << " MB\n";
+  nlohmann::ordered_json accuracy;
+  if (a.has("--text")) {  // quantized vs the file's own weights, token by token over real text
+    auto exact = rwkv7::Model::load(a.get("--model"));
+    AnyTokenizer tok = tokenizer_for(a, exact);
+    auto ids = tok.get->encode(read_file(a.get("--text")));
+    ids.resize(std::min<std::size_t>(ids.size(), a.integer("--accuracy-tokens", 1000, 1u << 20)));
+    auto s1 = model.new_state(), s2 = exact.new_state();
+    std::vector<float> l1(model.vocab_size()), l2(model.vocab_size());
+    double worst = 0.0;
+    std::size_t agree = 0;
+    for (auto t : ids) {
+      model.forward(std::span<const rwkv7::Token>(&t, 1), s1, l1);
+      exact.forward(std::span<const rwkv7::Token>(&t, 1), s2, l2);
+      double mean = 0, var = 0, diff = 0;
+      for (float v : l2) mean += v;
+      mean /= static_cast<double>(l2.size());
+      for (std::size_t i = 0; i < l2.size(); ++i) {
+        var += (l2[i] - mean) * (l2[i] - mean);
+        diff = std::max(diff, std::abs(static_cast<double>(l1[i]) - l2[i]));
+      }
+      worst = std::max(worst, diff / std::sqrt(var / static_cast<double>(l2.size())));
+      agree += std::max_element(l1.begin(), l1.end()) - l1.begin() == std::max_element(l2.begin(), l2.end()) - l2.begin();
+    }
+    std::cout << "accuracy vs the unquantized weights over " << ids.size() << " tokens: max|diff|/std " << worst << ", top-1 agreement "
+              << 100.0 * static_cast<double>(agree) / static_cast<double>(ids.size()) << "%\n";
+    accuracy = {{"tokens", ids.size()}, {"max_diff_over_std", worst}, {"top1_agreement", static_cast<double>(agree) / static_cast<double>(ids.size())}};
+  }
   nlohmann::ordered_json j = {{"decode_tok_s", decode_tok_s}, {"prefill_tok_s", prefill_tok_s}, {"bandwidth_gb_s", bandwidth},
                               {"achieved_gb_s", achieved},    {"decode_bw_ratio", achieved / bandwidth}, {"load_ms", load_ms},
-                              {"rss_mb", rss_mb},      {"threads", threads}};
+                              {"rss_mb", rss_mb},      {"threads", threads},
+                              {"quant", a.get("--quant", "none")}};
+  if (!accuracy.is_null()) j["accuracy"] = accuracy;
   std::cout << j.dump() << "\n";
   return 0;
 }
@@ -397,12 +434,12 @@ int cmd_bench(const Args& a) {
 
 int main(int argc, char** argv) {
   const std::map<std::string, std::pair<int (*)(const Args&), std::set<std::string>>> commands = {
-      {"info", {cmd_info, {"--model"}}},
+      {"info", {cmd_info, {"--model", "--quant"}}},
       {"tokenize", {cmd_tokenize, {"--vocab", "--text", "--file"}}},
-      {"logits", {cmd_logits, {"--model", "--tokens", "--at", "--out", "--mode"}}},
-      {"generate", {cmd_generate, with_sampling({"--model", "--vocab", "--prompt", "--max-tokens", "--stop", "--allow-tokens", "--save-state", "--load-state"})}},
-      {"chat", {cmd_chat, with_sampling({"--model", "--vocab", "--max-tokens"})}},
-      {"bench", {cmd_bench, {"--model", "--threads", "--tokens", "--prefill"}}},
+      {"logits", {cmd_logits, {"--model", "--tokens", "--at", "--out", "--mode", "--quant"}}},
+      {"generate", {cmd_generate, with_sampling({"--model", "--vocab", "--prompt", "--max-tokens", "--stop", "--allow-tokens", "--save-state", "--load-state", "--quant"})}},
+      {"chat", {cmd_chat, with_sampling({"--model", "--vocab", "--max-tokens", "--quant"})}},
+      {"bench", {cmd_bench, {"--model", "--threads", "--tokens", "--prefill", "--quant", "--text", "--vocab", "--accuracy-tokens"}}},
   };
   try {
     if (argc < 2) throw UsageError{"missing command"};

@@ -15,17 +15,26 @@ namespace rwkv7 {
 // Owns the file mapping (or references caller-owned bytes) and the backend-prepared weights.
 // Thread-safety: a Model is read-only after construction; any number of threads may call its const methods at
 // once, each with its own State(s). A State must not be used by two calls at the same time.
+enum class Quant {
+  none,  // compute with the file's weights in place (fp32 / fp16 / bf16)
+  int8,  // large matrices quantized to int8 at load, one scale per row (approximate; see the README)
+};
+
+struct LoadOptions {
+  Quant quant = Quant::none;
+};
+
 template <class Backend>
 class BasicModel {
  public:
   explicit BasicModel(ModelWeights weights) : weights_(std::move(weights)), backend_(weights_) {}
 
   // A .pth, a .safetensors, or an HF folder holding model.safetensors (+ config.json).
-  static BasicModel load(const std::string& path) { return BasicModel(bind_weights(load_tensors(path))); }
+  static BasicModel load(const std::string& path, const LoadOptions& opts = {}) { return prepared(bind_weights(load_tensors(path)), opts); }
 
   // From bytes the caller keeps alive for the model's lifetime (e.g. linked into the binary). Zero-copy.
-  static BasicModel from_bytes(const void* data, std::size_t size, const std::string& name = "<memory>") {
-    return BasicModel(bind_weights(load_tensors(FileBytes::view(data, size, name))));
+  static BasicModel from_bytes(const void* data, std::size_t size, const std::string& name = "<memory>", const LoadOptions& opts = {}) {
+    return prepared(bind_weights(load_tensors(FileBytes::view(data, size, name))), opts);
   }
 
   const ModelConfig& config() const { return weights_.config; }
@@ -92,6 +101,11 @@ class BasicModel {
   }
 
  private:
+  static BasicModel prepared(ModelWeights w, const LoadOptions& opts) {
+    if (opts.quant == Quant::int8) quantize_int8(w);
+    return BasicModel(std::move(w));
+  }
+
   ModelWeights weights_;
   Backend backend_;
 };

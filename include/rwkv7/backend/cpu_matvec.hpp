@@ -38,6 +38,10 @@ struct ExactKernels {
   static void axpy(const std::byte* row, float s, float* y, std::size_t n) {
     for (std::size_t o = 0; o < n; ++o) y[o] = Load::at(row, o) * s + y[o];
   }
+  template <class Load>
+  static void dot4(const std::byte* row, const float* x, std::size_t in, float* out) {
+    for (std::size_t c = 0; c < 4; ++c) out[c] = dot<Load>(row, x + c * in, in);
+  }
   static constexpr auto wkv7_step = detail::wkv7_step;
 };
 
@@ -46,6 +50,10 @@ struct SimdKernels {
   static float dot(const std::byte* row, const float* x, std::size_t in) { return simd::dot<Load>(row, x, in); }
   template <class Load>
   static void axpy(const std::byte* row, float s, float* y, std::size_t n) { simd::axpy<Load>(row, s, y, n); }
+  template <class Load>
+  static void dot4(const std::byte* row, const float* x, std::size_t in, float* out) {
+    simd::dot4<Load>(row, x, x + in, x + 2 * in, x + 3 * in, in, out);
+  }
   static constexpr auto wkv7_step = detail::wkv7_step_simd;
 };
 
@@ -58,6 +66,7 @@ inline void with_loader(DType t, F&& f) {
     case DType::f32: f(LoadF32{}); break;
     case DType::bf16: f(LoadBF16{}); break;
     case DType::f16: f(LoadF16{}); break;
+    case DType::q8: f(LoadQ8{}); break;
     case DType::unsupported: fail(Errc::dtype, "a tensor with an unsupported dtype reached a kernel");
   }
 }
@@ -79,7 +88,7 @@ struct MatMul {
         }
         return;
       }
-      rows<Load>(m.w.data, in, x, n, [&](std::size_t k) { return k; }, out, y, out);
+      rows<Load>(m.w.data, m.row_scale, in, x, n, [&](std::size_t k) { return k; }, out, y, out);
     });
   }
 
@@ -87,17 +96,24 @@ struct MatMul {
   void subset(const Linear& m, const float* x, std::span<const std::uint32_t> ids, float* y) const {
     with_loader(m.w.dtype, [&](auto load) {
       using Load = decltype(load);
-      rows<Load>(m.w.data, static_cast<std::size_t>(m.in), x, 1, [&](std::size_t k) { return std::size_t{ids[k]}; }, ids.size(), y, ids.size());
+      rows<Load>(m.w.data, m.row_scale, static_cast<std::size_t>(m.in), x, 1, [&](std::size_t k) { return std::size_t{ids[k]}; }, ids.size(), y, ids.size());
     });
   }
 
  private:
   template <class Load, class RowOf>
-  void rows(const std::byte* w, std::size_t in, const float* x, std::size_t n, RowOf row_of, std::size_t count, float* y, std::size_t ld_y) const {
+  void rows(const std::byte* w, const float* row_scale, std::size_t in, const float* x, std::size_t n, RowOf row_of, std::size_t count,
+            float* y, std::size_t ld_y) const {
     auto body = [&](std::size_t begin, std::size_t end) {
       for (std::size_t k = begin; k < end; ++k) {
         const std::byte* row = w + row_of(k) * in * Load::size;
-        for (std::size_t c = 0; c < n; ++c) y[c * ld_y + k] = K::template dot<Load>(row, x + c * in, in);
+        const float scale = row_scale ? row_scale[row_of(k)] : 1.0f;
+        std::size_t c = 0;
+        for (float four[4]; c + 4 <= n; c += 4) {
+          K::template dot4<Load>(row, x + c * in, in, four);
+          for (std::size_t j = 0; j < 4; ++j) y[(c + j) * ld_y + k] = four[j] * scale;
+        }
+        for (; c < n; ++c) y[c * ld_y + k] = K::template dot<Load>(row, x + c * in, in) * scale;
       }
     };
     if (pool && pool->size() > 1 && count * in * n >= kParallelWork) pool->parallel_for(count, body);

@@ -23,6 +23,16 @@ template <class Load>
 inline Floats load(const std::byte* p, std::size_t i) {
   if constexpr (std::is_same_v<Load, LoadF32>) {
     return Floats::load_unaligned(reinterpret_cast<const float*>(p) + i);
+  } else if constexpr (std::is_same_v<Load, LoadQ8>) {
+#if defined(__AVX512F__)
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i))));
+#elif defined(__AVX2__)
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + i))));
+#else
+    alignas(64) float tmp[kWidth];
+    for (std::size_t k = 0; k < kWidth; ++k) tmp[k] = Load::at(p, i + k);
+    return Floats::load_aligned(tmp);
+#endif
   } else {
     const auto* h = reinterpret_cast<const std::uint16_t*>(p) + i;
 #if defined(__AVX512F__)  // xsimd's default arch is then 16 floats wide
@@ -57,6 +67,31 @@ inline float dot(const std::byte* row, const float* x, std::size_t n) {
   float sum = xsimd::hadd((a0 + a1) + (a2 + a3));
   for (; i < n; ++i) sum = Load::at(row, i) * x[i] + sum;
   return sum;
+}
+
+// dot() for four columns at once, sharing each weight load (prefill and batches are compute-bound). Every
+// column is summed in exactly the order dot() uses, so a token gives the same bits alone or in a chunk.
+template <class Load>
+inline void dot4(const std::byte* row, const float* x0, const float* x1, const float* x2, const float* x3, std::size_t n, float* out) {
+  const float* xs[4] = {x0, x1, x2, x3};
+  Floats a[4][4];
+  for (auto& col : a)
+    for (auto& acc : col) acc = Floats(0.0f);
+  std::size_t i = 0;
+  for (; i + 4 * kWidth <= n; i += 4 * kWidth)
+    for (std::size_t u = 0; u < 4; ++u) {
+      const Floats w = load<Load>(row, i + u * kWidth);
+      for (std::size_t c = 0; c < 4; ++c) a[c][u] = xsimd::fma(w, Floats::load_unaligned(xs[c] + i + u * kWidth), a[c][u]);
+    }
+  for (; i + kWidth <= n; i += kWidth) {
+    const Floats w = load<Load>(row, i);
+    for (std::size_t c = 0; c < 4; ++c) a[c][0] = xsimd::fma(w, Floats::load_unaligned(xs[c] + i), a[c][0]);
+  }
+  for (std::size_t c = 0; c < 4; ++c) {
+    float sum = xsimd::hadd((a[c][0] + a[c][1]) + (a[c][2] + a[c][3]));
+    for (std::size_t j = i; j < n; ++j) sum = Load::at(row, j) * xs[c][j] + sum;
+    out[c] = sum;
+  }
 }
 
 // y[o] += row[o]·s for o < n.

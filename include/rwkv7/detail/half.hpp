@@ -50,6 +50,11 @@ struct Load16 {
   }
 };
 using LoadBF16 = Load16<bf16_to_float>;
+// int8 weights; the per-row scale is applied by the matrix kernel after the dot product.
+struct LoadQ8 {
+  static constexpr std::size_t size = 1;
+  static float at(const std::byte* p, std::size_t i) { return static_cast<float>(static_cast<std::int8_t>(p[i])); }
+};
 using LoadF16 = Load16<f16_to_float>;
 
 // Element i of a tensor in any supported dtype, as fp32. Unaligned-safe; for cold paths (loading, lookups).
@@ -58,6 +63,7 @@ inline float element(const std::byte* data, DType t, std::size_t i) {
     case DType::f32: return LoadF32::at(data, i);
     case DType::bf16: return LoadBF16::at(data, i);
     case DType::f16: return LoadF16::at(data, i);
+    case DType::q8: return LoadQ8::at(data, i);  // unscaled: only the kernels know the row scales
     case DType::unsupported: break;
   }
   return 0.0f;  // bind_weights refuses unsupported tensors before any element is read

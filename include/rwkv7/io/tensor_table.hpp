@@ -14,19 +14,21 @@ namespace rwkv7 {
 
 // Storage types the library computes with. Anything else is kept as `unsupported` so a file with an extra
 // int64 tensor still loads; using such a tensor is an Errc::dtype error that names it.
-enum class DType { f32, f16, bf16, unsupported };
+// q8 is never read from a file: it is the library's own int8 format (one fp32 scale per row), made at load.
+enum class DType { f32, f16, bf16, q8, unsupported };
 
 inline const char* dtype_name(DType t) {
   switch (t) {
     case DType::f32: return "fp32";
     case DType::f16: return "fp16";
     case DType::bf16: return "bf16";
+    case DType::q8: return "int8";
     case DType::unsupported: return "unsupported";
   }
   return "?";
 }
 
-inline std::size_t dtype_size(DType t) { return t == DType::f32 ? 4 : 2; }
+inline std::size_t dtype_size(DType t) { return t == DType::f32 ? 4 : t == DType::q8 ? 1 : 2; }
 
 using Shape = std::vector<std::int64_t>;
 

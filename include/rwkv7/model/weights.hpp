@@ -4,8 +4,11 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
+#include <memory>
 #include <functional>
 
+#include "../detail/half.hpp"
 #include "../io/tensor_table.hpp"
 #include "config.hpp"
 
@@ -17,6 +20,7 @@ struct Linear {
   TensorView w;
   bool transposed = false;
   std::int64_t in = 0, out = 0;
+  const float* row_scale = nullptr;  // int8 weights: output row o is scaled by row_scale[o]
 };
 
 struct TimeMixWeights {
@@ -47,6 +51,7 @@ struct ModelWeights {
   std::vector<LayerWeights> layers;
   TensorView ln_out_w, ln_out_b; // [C]
   Linear head;                   // [V, C]
+  std::vector<std::shared_ptr<const std::vector<std::byte>>> owned;  // storage made at load (quantized weights)
 };
 
 namespace detail {
@@ -340,6 +345,35 @@ inline ModelWeights bind_weights(TensorTable table) {
   c.dtype = dtype_name(m.head.w.dtype);
   c.fingerprint = detail::fingerprint(m);
   return m;
+}
+
+// Quantizes the large matrices (the four TimeMix projections, the FFN, the head) to int8 with one scale per
+// output row (symmetric, round to nearest): half the bytes of bf16 per decoded token. LoRA factors, norms
+// and the embedding stay as they are.
+inline void quantize_int8(ModelWeights& m) {
+  auto quantize = [&](Linear& L) {
+    if (L.transposed || L.w.dtype == DType::q8) return;
+    const auto rows = static_cast<std::size_t>(L.out), cols = static_cast<std::size_t>(L.in);
+    auto storage = std::make_shared<std::vector<std::byte>>(rows * sizeof(float) + rows * cols);
+    auto* scale = reinterpret_cast<float*>(storage->data());  // first, so it is aligned
+    auto* q = reinterpret_cast<std::int8_t*>(storage->data() + rows * sizeof(float));
+    std::vector<float> row(cols);
+    for (std::size_t o = 0; o < rows; ++o) {
+      float peak = 0.0f;
+      for (std::size_t i = 0; i < cols; ++i) peak = std::max(peak, std::fabs(row[i] = detail::element(L.w.data, L.w.dtype, o * cols + i)));
+      const float s = peak > 0.0f ? peak / 127.0f : 1.0f;
+      for (std::size_t i = 0; i < cols; ++i) q[o * cols + i] = static_cast<std::int8_t>(std::lround(row[i] / s));
+      scale[o] = s;
+    }
+    L.w.dtype = DType::q8;
+    L.w.data = storage->data() + rows * sizeof(float);
+    L.row_scale = scale;
+    m.owned.push_back(storage);
+  };
+  for (auto& layer : m.layers)
+    for (Linear* L : {&layer.att.receptance, &layer.att.key, &layer.att.value, &layer.att.output, &layer.ffn.key, &layer.ffn.value}) quantize(*L);
+  quantize(m.head);
+  m.config.dtype = "int8";
 }
 
 }  // namespace rwkv7
