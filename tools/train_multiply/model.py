@@ -95,23 +95,23 @@ class TimeMix(nn.Module):
 
 
 def wkv7(r, decay, k, v, kk, a, H, N):
-    """S_t = S_{t-1} diag(d_t) - (S_{t-1} kk_t)(kk_t*a_t)^T + v_t k_t^T ; o_t = S_t r_t.  Inputs [B,T,C] fp32."""
+    """S_t = S_{t-1} diag(d_t) - (S_{t-1} kk_t)(kk_t*a_t)^T + v_t k_t^T ; o_t = S_t r_t.  Inputs [B,T,C].
+
+    Elementwise multiply + sum instead of bmm: Debian's torch has slow fp32 BLAS.
+    """
     B, T, C = r.shape
     BH = B * H
-    tm = lambda z: z.view(B, T, H, N).transpose(0, 1).reshape(T, BH, N)
+    tm = lambda z: z.reshape(B, T, H, N).transpose(0, 1).reshape(T, BH, N)
     r_, d_, k_, v_, kk_ = tm(r), tm(decay), tm(k), tm(v), tm(kk)
-    b_ = -(kk_ * tm(a))
-    left_v = v_.unsqueeze(-1)                             # [T, BH, N, 1]
-    right = torch.stack([b_, k_], dim=2)                  # [T, BH, 2, N]
-    kkc = kk_.unsqueeze(-1)                               # [T, BH, N, 1]
-    rc = r_.unsqueeze(-1)
-    dd = d_.unsqueeze(2)                                  # [T, BH, 1, N]
+    rows = lambda z: z.unsqueeze(2)                      # [T, BH, 1, N]  (indexed by key j)
+    b_, kr, rr, dr, kkr = rows(-(kk_ * tm(a))), rows(k_), rows(r_), rows(d_), rows(kk_)
+    vc = v_.unsqueeze(3)                                  # [T, BH, N, 1]  (indexed by value i)
     S = torch.zeros(BH, N, N, dtype=r.dtype)
     outs = []
     for t in range(T):
-        sa = torch.bmm(S, kkc[t])                         # [BH, N, 1]
-        S = torch.baddbmm(S * dd[t], torch.cat([sa, left_v[t]], dim=2), right[t])
-        outs.append(torch.bmm(S, rc[t]))
+        sa = (S * kkr[t]).sum(-1, keepdim=True)           # S kk      [BH, N, 1]
+        S = S * dr[t] + sa * b_[t] + vc[t] * kr[t]
+        outs.append((S * rr[t]).sum(-1))                  # S r       [BH, N]
     o = torch.stack(outs, 0).view(T, B, H, N).transpose(0, 1).reshape(B, T, C)
     return o
 
@@ -173,3 +173,100 @@ class RWKV7Train(nn.Module):
     def export(self):
         """Flat RWKV-LM state dict (fp32, contiguous, cloned)."""
         return {k: v.detach().float().contiguous().clone() for k, v in self.state_dict().items()}
+
+
+# ----------------------------------------------------------------------------
+# Recurrent (one token at a time, batched) inference for greedy evaluation
+# ----------------------------------------------------------------------------
+
+@torch.no_grad()
+def rnn_step(model, tok, state):
+    """tok: LongTensor [B]; state: dict or None (fresh). Returns (logits [B, V] fp32, state)."""
+    B = tok.shape[0]
+    blocks = model.blocks
+    C = model.emb.weight.shape[1]
+    H, N = blocks[0].att.H, blocks[0].att.N
+    dt = model.emb.weight.dtype
+    if state is None:
+        state = {"att": [torch.zeros(B, C, dtype=dt) for _ in blocks],
+                 "ffn": [torch.zeros(B, C, dtype=dt) for _ in blocks],
+                 "wkv": [torch.zeros(B, H, N, N, dtype=dt) for _ in blocks]}
+    x = blocks[0].ln0(model.emb(tok))
+    v_first = None
+    for i, blk in enumerate(blocks):
+        at = blk.att
+        h = blk.ln1(x)
+        delta = state["att"][i] - h
+        state["att"][i] = h
+        xr, xw, xk, xv, xa, xg = (h + delta * getattr(at, "x_" + q).view(C) for q in MIX)
+        r, k, v = at.receptance(xr), at.key(xk), at.value(xv)
+        w_raw = at.w0.view(C) + torch.tanh(xw @ at.w1) @ at.w2
+        d = torch.exp(-math.exp(-0.5) * torch.sigmoid(w_raw))
+        a = torch.sigmoid(at.a0.view(C) + (xa @ at.a1) @ at.a2)
+        g = torch.sigmoid(xg @ at.g1) @ at.g2
+        kk = F.normalize((k * at.k_k.view(C)).view(B, H, N), dim=-1, eps=1e-12)
+        k = k * (1.0 + (a - 1.0) * at.k_a.view(C))
+        if i == 0:
+            v_first = v
+        else:
+            v = v + (v_first - v) * torch.sigmoid(at.v0.view(C) + (xv @ at.v1) @ at.v2)
+        S = state["wkv"][i]
+        kh, vh, rh, dh, ah = k.view(B, H, N), v.view(B, H, N), r.view(B, H, N), d.view(B, H, N), a.view(B, H, N)
+        sa = (S * kk.unsqueeze(2)).sum(-1, keepdim=True)
+        S = S * dh.unsqueeze(2) - sa * (kk * ah).unsqueeze(2) + vh.unsqueeze(3) * kh.unsqueeze(2)
+        state["wkv"][i] = S
+        o = (S * rh.unsqueeze(2)).sum(-1)
+        o = at.ln_x(o.reshape(B, C))
+        o = o + ((rh * kh * at.r_k).sum(-1, keepdim=True) * vh).reshape(B, C)
+        x = x + at.output(o * g)
+        h = blk.ln2(x)
+        fm = blk.ffn
+        delta = state["ffn"][i] - h
+        state["ffn"][i] = h
+        x = x + fm.value(torch.relu(fm.key(h + delta * fm.x_k.view(C))) ** 2)
+    return model.head(model.ln_out(x)).float(), state
+
+
+@torch.no_grad()
+def greedy_batch(model, prompts, max_new=120):
+    """Greedy continuation of each prompt (bytes) until token 0; returns list of bytes (without the 0)."""
+    B = len(prompts)
+    pos = [0] * B
+    outs = [bytearray() for _ in range(B)]
+    done = [False] * B
+    cur = torch.tensor([p[0] for p in prompts])
+    state = None
+    steps = 0
+    while not all(done) and steps < max(len(p) for p in prompts) + max_new:
+        logits, state = rnn_step(model, cur, state)
+        nxt = logits.argmax(-1).tolist()
+        cur_l = []
+        for i in range(B):
+            if pos[i] + 1 < len(prompts[i]):          # still feeding the prompt
+                pos[i] += 1
+                cur_l.append(prompts[i][pos[i]])
+                continue
+            if not done[i]:
+                if nxt[i] == 0 or len(outs[i]) >= max_new:
+                    done[i] = True
+                else:
+                    outs[i].append(nxt[i])
+            cur_l.append(nxt[i] if not done[i] else 0)
+        cur = torch.tensor(cur_l)
+        steps += 1
+    return [bytes(o) for o in outs]
+
+
+def load_model(path):
+    """Rebuild an fp32 RWKV7Train from a checkpoint written by export() (shapes inferred)."""
+    sd = torch.load(path, map_location="cpu")
+    sd = {k: v.float() for k, v in sd.items()}
+    n_layer = 1 + max(int(k.split(".")[1]) for k in sd if k.startswith("blocks."))
+    H, N = sd["blocks.0.att.r_k"].shape
+    V, C = sd["emb.weight"].shape
+    m = RWKV7Train(n_layer=n_layer, C=C, N=N, Fdim=sd["blocks.0.ffn.key.weight"].shape[0], V=V,
+                   dw=sd["blocks.0.att.w1"].shape[1], da=sd["blocks.0.att.a1"].shape[1],
+                   dv=sd["blocks.0.att.v1"].shape[1], dg=sd["blocks.0.att.g1"].shape[1])
+    m.load_state_dict(sd)
+    m.eval()
+    return m
