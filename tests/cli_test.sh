@@ -51,6 +51,12 @@ expect_rc 0 "logits token mode" -- "$bin" logits --model "$fx/x070_bf16_h32.pth"
 expect_rc 0 "logits sequence mode" -- "$bin" logits --model "$fx/x070_bf16_h32.pth" --tokens 5,6,7 --at 2,0 --out "$tmp/b" --mode sequence
 check "two rows of 256 float32" -- test "$(stat -c %s "$tmp/a")" = 2048
 check "token and sequence mode write the same rows" -- cmp -s "$tmp/a" "$tmp/b"
+expect_rc 0 "logits with two threads" -- "$bin" logits --model "$fx/x070_vocab65536.pth" --tokens 5,6,7 --at 2,0 --out "$tmp/c" --threads 2
+expect_rc 0 "logits with one thread" -- "$bin" logits --model "$fx/x070_vocab65536.pth" --tokens 5,6,7 --at 2,0 --out "$tmp/d"
+check "the thread count does not change the logits" -- cmp -s "$tmp/c" "$tmp/d"
+expect_rc 2 "zero threads" -- "$bin" logits --model "$fx/x070_vocab65536.pth" --tokens 5 --at 0 --out "$tmp/c" --threads 0
+expect_rc 0 "int8 logits" -- "$bin" logits --model "$fx/x070_vocab65536.pth" --tokens 5,6,7 --at 2 --out "$tmp/e" --quant int8
+expect_rc 2 "unknown quant" -- "$bin" logits --model "$fx/x070_vocab65536.pth" --tokens 5 --at 0 --out "$tmp/e" --quant q4
 
 expect_rc 0 "generate (byte model, no vocab)" -- "$bin" generate --model "$fx/x070_bf16_h32.pth" --prompt "12*34=" --max-tokens 20 --seed 3
 cp "$tmp/out" "$tmp/gen1"

@@ -26,7 +26,8 @@ const char* kUsage =
     "                 [--save-state F] [--load-state F]\n"
     "  rwkv7 chat --model M --vocab V [--max-tokens N] [SAMPLING]      (type /save F, /load F, /reset, /quit)\n"
     "  rwkv7 bench --model M [--threads N] [--tokens N] [--prefill N] [--quant int8 [--text F [--vocab V] [--accuracy-tokens N]]]\n"
-    "Any command that takes --model also takes --quant none|int8 (int8: large matrices quantized at load).\n"
+    "Any command that takes --model also takes --quant none|int8 (int8: large matrices quantized at load);\n"
+    "logits, generate, chat and bench take --threads N (results do not depend on it).\n"
     "SAMPLING: [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--presence-penalty X] [--frequency-penalty X]\n"
     "          [--penalty-decay D] [--seed S]\n"
     "M: a .pth, a .safetensors, or an HF folder with model.safetensors. V: rwkv_vocab_v20230424.txt.\n";
@@ -172,6 +173,14 @@ rwkv7::LoadOptions load_options(const Args& a) {
   return {q == "int8" ? rwkv7::Quant::int8 : rwkv7::Quant::none};
 }
 
+// --model with the options every model-running command shares: --quant and --threads.
+rwkv7::Model load_model(const Args& a) {
+  auto threads = static_cast<unsigned>(a.integer("--threads", 1, 256));
+  if (threads == 0) throw UsageError{"--threads must be at least 1"};
+  auto model = rwkv7::Model::load(a.get("--model"), load_options(a));
+  return model;
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw rwkv7::Error(rwkv7::Errc::io, path + ": cannot open file");
@@ -181,7 +190,7 @@ std::string read_file(const std::string& path) {
 }
 
 int cmd_info(const Args& a) {
-  auto model = rwkv7::Model::load(a.get("--model"), load_options(a));
+  auto model = load_model(a);
   const auto& c = model.config();
   nlohmann::ordered_json j = {{"n_layer", c.n_layer},       {"n_embd", c.n_embd},         {"n_head", c.n_head},
                       {"head_size", c.head_size},   {"dim_ffn", c.dim_ffn},       {"vocab_size", c.vocab_size},
@@ -207,7 +216,7 @@ int cmd_logits(const Args& a) {
   auto tokens64 = Args::list(a.get("--tokens"), "--tokens", UINT32_MAX);
   auto at = Args::list(a.get("--at"), "--at", tokens64.size() - 1);
   std::string out_path = a.get("--out");
-  auto model = rwkv7::Model::load(a.get("--model"), load_options(a));
+  auto model = load_model(a);
   const auto V = static_cast<std::size_t>(model.config().vocab_size);
   std::vector<rwkv7::Token> tokens;
   for (auto t : tokens64) {
@@ -240,7 +249,7 @@ int cmd_generate(const Args& a) {
   std::string prompt = a.get("--prompt");
   std::vector<std::uint64_t> allow;
   if (a.has("--allow-tokens")) allow = Args::list(a.get("--allow-tokens"), "--allow-tokens", UINT32_MAX);
-  auto model = rwkv7::Model::load(a.get("--model"), load_options(a));
+  auto model = load_model(a);
   for (auto t : allow)
     if (t >= model.vocab_size()) throw UsageError{"--allow-tokens: " + std::to_string(t) + " is outside the model's vocabulary"};
   AnyTokenizer tok = tokenizer_for(a, model);
@@ -261,7 +270,7 @@ int cmd_generate(const Args& a) {
 int cmd_chat(const Args& a) {
   auto so = sampler_options(a, {.temperature = 1.0f, .top_p = 0.3f, .presence_penalty = 0.5f, .frequency_penalty = 0.5f});
   auto max_tokens = a.integer("--max-tokens", 500, 1u << 30);
-  auto model = rwkv7::Model::load(a.get("--model"), load_options(a));
+  auto model = load_model(a);
   AnyTokenizer tok = tokenizer_for(a, model);
   rwkv7::Sampler sampler(so);
   sampler.exempt_digits_and_whitespace(*tok.get);
@@ -364,8 +373,7 @@ int cmd_bench(const Args& a) {
   auto prefill_n = a.integer("--prefill", 256, 1u << 20);
   if (decode_n == 0 || prefill_n == 0) throw UsageError{"--tokens and --prefill must be positive"};
   auto t0 = clock::now();
-  auto model = rwkv7::Model::load(a.get("--model"), load_options(a));
-  model.set_threads(threads);
+  auto model = load_model(a);
   auto state = model.new_state();
   std::vector<float> logits(model.vocab_size());
   model.forward(std::vector<rwkv7::Token>{0}, state, logits);
@@ -436,9 +444,9 @@ int main(int argc, char** argv) {
   const std::map<std::string, std::pair<int (*)(const Args&), std::set<std::string>>> commands = {
       {"info", {cmd_info, {"--model", "--quant"}}},
       {"tokenize", {cmd_tokenize, {"--vocab", "--text", "--file"}}},
-      {"logits", {cmd_logits, {"--model", "--tokens", "--at", "--out", "--mode", "--quant"}}},
-      {"generate", {cmd_generate, with_sampling({"--model", "--vocab", "--prompt", "--max-tokens", "--stop", "--allow-tokens", "--save-state", "--load-state", "--quant"})}},
-      {"chat", {cmd_chat, with_sampling({"--model", "--vocab", "--max-tokens", "--quant"})}},
+      {"logits", {cmd_logits, {"--model", "--tokens", "--at", "--out", "--mode", "--quant", "--threads"}}},
+      {"generate", {cmd_generate, with_sampling({"--model", "--vocab", "--prompt", "--max-tokens", "--stop", "--allow-tokens", "--save-state", "--load-state", "--quant", "--threads"})}},
+      {"chat", {cmd_chat, with_sampling({"--model", "--vocab", "--max-tokens", "--quant", "--threads"})}},
       {"bench", {cmd_bench, {"--model", "--threads", "--tokens", "--prefill", "--quant", "--text", "--vocab", "--accuracy-tokens"}}},
   };
   try {
