@@ -10,10 +10,9 @@
 #include "../layers/channel_mix.hpp"
 #include "../layers/time_mix.hpp"
 #include "../state.hpp"
+#include "../token.hpp"
 
 namespace rwkv7 {
-
-using Token = std::uint32_t;
 
 // One sequence's share of a forward call: feed `tokens` to `state`, then write the logits of the last token
 // (all vocabulary rows, or only `rows` when given) to `logits`.

@@ -106,8 +106,9 @@ struct MatMul {
             float* y, std::size_t ld_y) const {
     auto body = [&](std::size_t begin, std::size_t end) {
       for (std::size_t k = begin; k < end; ++k) {
-        const std::byte* row = w + row_of(k) * in * Load::size;
-        const float scale = row_scale ? row_scale[row_of(k)] : 1.0f;
+        const std::size_t r = row_of(k);
+        const std::byte* row = w + r * in * Load::size;
+        const float scale = row_scale ? row_scale[r] : 1.0f;
         std::size_t c = 0;
         for (float four[4]; c + 4 <= n; c += 4) {
           K::template dot4<Load>(row, x + c * in, in, four);

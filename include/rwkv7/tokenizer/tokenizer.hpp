@@ -9,10 +9,9 @@
 #include <vector>
 
 #include "../error.hpp"
+#include "../token.hpp"
 
 namespace rwkv7 {
-
-using Token = std::uint32_t;
 
 class Tokenizer {
  public:
