@@ -12,7 +12,7 @@ namespace {
 constexpr double kBound = 1e-4;  // max|diff| / std(reference logits)
 
 struct Fixture {
-  std::string name, model_path;
+  std::string name, model_path, dtype;
   std::vector<rwkv7::Token> tokens;
   std::vector<std::size_t> at;
   std::vector<float> ref;  // one row of vocab logits per entry of `at`
@@ -25,6 +25,7 @@ std::vector<Fixture> fixtures() {
     Fixture f;
     f.name = e["name"];
     f.model_path = test::fixtures_dir() + "/" + e["model"].get<std::string>();
+    f.dtype = e["dtype"];
     f.tokens = e["tokens"].get<std::vector<rwkv7::Token>>();
     f.at = e["at"].get<std::vector<std::size_t>>();
     f.ref = test::read_f32(test::fixtures_dir() + "/" + e["ref"].get<std::string>());
@@ -194,5 +195,36 @@ TEST_CASE("int8 weights: SIMD equals the exact kernels, and the logits stay near
     INFO("int8 vs unquantized max|diff|/std = " << drift);
     CHECK(drift <= 0.15);
     CHECK(drift > 0.0);  // it really is quantized
+  }
+}
+
+TEST_CASE("bf16 activations: near the float64 reference, SIMD equals the exact kernels, chunking and threads change nothing") {
+  const rwkv7::LoadOptions bf16{rwkv7::Quant::none, rwkv7::Activations::bf16};
+  for (const auto& f : fixtures()) {
+    auto fast = rwkv7::Model::load(f.model_path, bf16);
+    auto exact = rwkv7::ReferenceModel::load(f.model_path, bf16);
+    auto two = rwkv7::Model::load(f.model_path, bf16);
+    two.set_threads(2);
+    auto full = rwkv7::Model::load(f.model_path);
+    const std::size_t k = f.at.size() - 1, upto = f.at[k] + 1;  // the reference's last row
+    std::span<const rwkv7::Token> prefix(f.tokens.data(), upto);
+    auto s1 = fast.new_state(), s2 = exact.new_state(), s3 = two.new_state(), s4 = full.new_state(), s5 = fast.new_state();
+    auto a = fast.forward(prefix, s1), b = exact.forward(prefix, s2), c = two.forward(prefix, s3), d = full.forward(prefix, s4);
+    std::vector<float> one_by_one;
+    for (auto t : prefix) one_by_one = fast.forward(t, s5);
+    const std::size_t V = a.size();
+    const double vs_reference = test::relative_error(a.data(), f.ref.data() + k * V, V);
+    const double vs_exact_kernels = test::relative_error(a.data(), b.data(), V);
+    INFO(f.name << " after " << upto << " tokens: bf16 activations vs float64 max|diff|/std = " << vs_reference
+                << ", SIMD vs exact kernels = " << vs_exact_kernels);
+    CHECK(a == c);
+    CHECK(a == one_by_one);
+    if (f.dtype == "bf16") {
+      CHECK(vs_reference <= 0.05);
+      CHECK(vs_exact_kernels <= 0.01);
+      CHECK(a != d);  // the option really rounds
+    } else {
+      CHECK(a == d);  // only bf16 weights take bf16 activations
+    }
   }
 }

@@ -25,8 +25,10 @@ const char* kUsage =
     "  rwkv7 generate --model M [--vocab V] --prompt P [--max-tokens N] [SAMPLING] [--stop S]... [--allow-tokens LIST]\n"
     "                 [--save-state F] [--load-state F]\n"
     "  rwkv7 chat --model M --vocab V [--max-tokens N] [SAMPLING]      (type /save F, /load F, /reset, /quit)\n"
-    "  rwkv7 bench --model M [--threads N] [--tokens N] [--prefill N] [--quant int8 [--text F [--vocab V] [--accuracy-tokens N]]]\n"
-    "Any command that takes --model also takes --quant none|int8 (int8: large matrices quantized at load);\n"
+    "  rwkv7 bench --model M [--threads N] [--tokens N] [--prefill N] [--text F [--vocab V] [--accuracy-tokens N]]\n"
+    "Any command that takes --model also takes --quant none|int8 (int8: large matrices quantized at load) and\n"
+    "--activations f32|bf16 (bf16: activations rounded to bf16 before products with bf16 weights, faster prefill);\n"
+    "bench --text compares such a model with the exact one over the text's tokens.\n"
     "logits, generate, chat and bench take --threads N (results do not depend on it).\n"
     "SAMPLING: [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--presence-penalty X] [--frequency-penalty X]\n"
     "          [--penalty-decay D] [--seed S]\n"
@@ -170,7 +172,9 @@ AnyTokenizer tokenizer_for(const Args& a, const rwkv7::Model& model) {
 rwkv7::LoadOptions load_options(const Args& a) {
   std::string q = a.get("--quant", "none");
   if (q != "none" && q != "int8") throw UsageError{"--quant must be none or int8"};
-  return {q == "int8" ? rwkv7::Quant::int8 : rwkv7::Quant::none};
+  std::string act = a.get("--activations", "f32");
+  if (act != "f32" && act != "bf16") throw UsageError{"--activations must be f32 or bf16"};
+  return {q == "int8" ? rwkv7::Quant::int8 : rwkv7::Quant::none, act == "bf16" ? rwkv7::Activations::bf16 : rwkv7::Activations::f32};
 }
 
 // --model with the options every model-running command shares: --quant and --threads.
@@ -403,7 +407,7 @@ int cmd_bench(const Args& a) {
   std::cout << "prefill " << prefill_tok_s << " tok/s over " << prefill_n << " tokens\n";
   std::cout << "load to first token " << load_ms << " ms, peak RSS " << rss_mb << " MB\n";
   nlohmann::ordered_json accuracy;
-  if (a.has("--text")) {  // quantized vs the file's own weights, token by token over real text
+  if (a.has("--text")) {  // int8 weights or bf16 activations vs the exact model, token by token over real text
     auto exact = rwkv7::Model::load(a.get("--model"));
     AnyTokenizer tok = tokenizer_for(a, exact);
     auto ids = tok.get->encode(read_file(a.get("--text")));
@@ -425,14 +429,14 @@ int cmd_bench(const Args& a) {
       worst = std::max(worst, diff / std::sqrt(var / static_cast<double>(l2.size())));
       agree += std::max_element(l1.begin(), l1.end()) - l1.begin() == std::max_element(l2.begin(), l2.end()) - l2.begin();
     }
-    std::cout << "accuracy vs the unquantized weights over " << ids.size() << " tokens: max|diff|/std " << worst << ", top-1 agreement "
+    std::cout << "accuracy vs the exact model over " << ids.size() << " tokens: max|diff|/std " << worst << ", top-1 agreement "
               << 100.0 * static_cast<double>(agree) / static_cast<double>(ids.size()) << "%\n";
     accuracy = {{"tokens", ids.size()}, {"max_diff_over_std", worst}, {"top1_agreement", static_cast<double>(agree) / static_cast<double>(ids.size())}};
   }
   nlohmann::ordered_json j = {{"decode_tok_s", decode_tok_s}, {"prefill_tok_s", prefill_tok_s}, {"bandwidth_gb_s", bandwidth},
                               {"achieved_gb_s", achieved},    {"decode_bw_ratio", achieved / bandwidth}, {"load_ms", load_ms},
                               {"rss_mb", rss_mb},      {"threads", threads},
-                              {"quant", a.get("--quant", "none")}};
+                              {"quant", a.get("--quant", "none")}, {"activations", a.get("--activations", "f32")}};
   if (!accuracy.is_null()) j["accuracy"] = accuracy;
   std::cout << j.dump() << "\n";
   return 0;
@@ -442,12 +446,12 @@ int cmd_bench(const Args& a) {
 
 int main(int argc, char** argv) {
   const std::map<std::string, std::pair<int (*)(const Args&), std::set<std::string>>> commands = {
-      {"info", {cmd_info, {"--model", "--quant"}}},
+      {"info", {cmd_info, {"--model", "--quant", "--activations"}}},
       {"tokenize", {cmd_tokenize, {"--vocab", "--text", "--file"}}},
-      {"logits", {cmd_logits, {"--model", "--tokens", "--at", "--out", "--mode", "--quant", "--threads"}}},
-      {"generate", {cmd_generate, with_sampling({"--model", "--vocab", "--prompt", "--max-tokens", "--stop", "--allow-tokens", "--save-state", "--load-state", "--quant", "--threads"})}},
-      {"chat", {cmd_chat, with_sampling({"--model", "--vocab", "--max-tokens", "--quant", "--threads"})}},
-      {"bench", {cmd_bench, {"--model", "--threads", "--tokens", "--prefill", "--quant", "--text", "--vocab", "--accuracy-tokens"}}},
+      {"logits", {cmd_logits, {"--model", "--tokens", "--at", "--out", "--mode", "--quant", "--activations", "--threads"}}},
+      {"generate", {cmd_generate, with_sampling({"--model", "--vocab", "--prompt", "--max-tokens", "--stop", "--allow-tokens", "--save-state", "--load-state", "--quant", "--activations", "--threads"})}},
+      {"chat", {cmd_chat, with_sampling({"--model", "--vocab", "--max-tokens", "--quant", "--activations", "--threads"})}},
+      {"bench", {cmd_bench, {"--model", "--threads", "--tokens", "--prefill", "--quant", "--activations", "--text", "--vocab", "--accuracy-tokens"}}},
   };
   try {
     if (argc < 2) throw UsageError{"missing command"};

@@ -9,25 +9,18 @@
 #include "backend/cpu.hpp"
 #include "io/load_tensors.hpp"
 #include "model/weights.hpp"
+#include "options.hpp"
 
 namespace rwkv7 {
 
 // Owns the file mapping (or references caller-owned bytes) and the backend-prepared weights.
 // Thread-safety: a Model is read-only after construction; any number of threads may call its const methods at
 // once, each with its own State(s). A State must not be used by two calls at the same time.
-enum class Quant {
-  none,  // compute with the file's weights in place (fp32 / fp16 / bf16)
-  int8,  // large matrices quantized to int8 at load, one scale per row (approximate; see the README)
-};
-
-struct LoadOptions {
-  Quant quant = Quant::none;
-};
-
 template <class Backend>
 class BasicModel {
  public:
-  explicit BasicModel(ModelWeights weights) : weights_(std::move(weights)), backend_(weights_) {}
+  explicit BasicModel(ModelWeights weights, Activations activations = Activations::f32)
+      : weights_(std::move(weights)), backend_(weights_, activations) {}
 
   // A .pth, a .safetensors, or an HF folder holding model.safetensors (+ config.json).
   static BasicModel load(const std::string& path, const LoadOptions& opts = {}) { return prepared(bind_weights(load_tensors(path)), opts); }
@@ -103,7 +96,7 @@ class BasicModel {
  private:
   static BasicModel prepared(ModelWeights w, const LoadOptions& opts) {
     if (opts.quant == Quant::int8) quantize_int8(w);
-    return BasicModel(std::move(w));
+    return BasicModel(std::move(w), opts.activations);
   }
 
   ModelWeights weights_;

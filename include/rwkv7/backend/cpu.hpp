@@ -9,6 +9,7 @@
 
 #include "../layers/channel_mix.hpp"
 #include "../layers/time_mix.hpp"
+#include "../options.hpp"
 #include "../state.hpp"
 #include "../token.hpp"
 
@@ -33,8 +34,8 @@ class CpuWith {
   // stay a few MB however long the prompt.
   static constexpr std::size_t kMaxColumns = 64;
 
-  explicit CpuWith(const ModelWeights& w)
-      : c_(w.config), emb_(w.emb), head_(w.head), ln0_w_(detail::to_float(w.ln0_w)), ln0_b_(detail::to_float(w.ln0_b)),
+  explicit CpuWith(const ModelWeights& w, Activations activations = Activations::f32)
+      : bf16_activations_(activations == Activations::bf16), c_(w.config), emb_(w.emb), head_(w.head), ln0_w_(detail::to_float(w.ln0_w)), ln0_b_(detail::to_float(w.ln0_b)),
         ln_out_w_(detail::to_float(w.ln_out_w)), ln_out_b_(detail::to_float(w.ln_out_b)) {
     for (std::size_t i = 0; i < w.layers.size(); ++i) {
       const LayerWeights& L = w.layers[i];
@@ -49,9 +50,9 @@ class CpuWith {
   // for a lone token, so results do not depend on how work is chunked or batched.
   void forward(std::span<const ForwardRequest> requests) const {
     const std::size_t C = static_cast<std::size_t>(c_.n_embd);
-    const detail::MatMul<K> matmul{pool_.get()};
     // Scratch is per thread and reused across calls, so a decode step allocates nothing once warm.
     static thread_local Workspace ws;
+    const detail::MatMul<K> matmul{pool_.get(), bf16_activations_ ? &ws.bf16_activations : nullptr};
     std::vector<std::size_t>& done = ws.done;
     done.assign(requests.size(), 0);
     std::size_t next = 0;  // first request with tokens left
@@ -117,7 +118,9 @@ class CpuWith {
     typename detail::ChannelMix<K>::Scratch ffn;
     std::vector<std::size_t> done, owner;
     std::vector<detail::Segment> segments;
+    std::vector<std::uint16_t> bf16_activations;
   };
+  bool bf16_activations_;
   ModelConfig c_;
   TensorView emb_;
   Linear head_;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "../detail/half.hpp"
@@ -21,38 +22,46 @@ namespace rwkv7::detail {
 
 struct ExactKernels {
   // Sixteen partial sums in a fixed order; no reassociation by the compiler (no -ffast-math needed).
-  template <class Load>
-  static float dot(const std::byte* row, const float* x, std::size_t in) {
+  template <class Load, class Act>
+  static float dot(const std::byte* row, const Act* x, std::size_t in) {
     constexpr std::size_t kLanes = 16;
     float acc[kLanes] = {};
     std::size_t i = 0;
     for (; i + kLanes <= in; i += kLanes)
-      for (std::size_t l = 0; l < kLanes; ++l) acc[l] = Load::at(row, i + l) * x[i + l] + acc[l];
+      for (std::size_t l = 0; l < kLanes; ++l) acc[l] = Load::at(row, i + l) * simd::activation(x, i + l) + acc[l];
     float tail = 0.0f;
-    for (; i < in; ++i) tail = Load::at(row, i) * x[i] + tail;
+    for (; i < in; ++i) tail = Load::at(row, i) * simd::activation(x, i) + tail;
     float sum = 0.0f;
     for (std::size_t l = 0; l < kLanes; ++l) sum += acc[l];
     return sum + tail;
   }
-  template <class Load>
-  static void axpy(const std::byte* row, float s, float* y, std::size_t n) {
-    for (std::size_t o = 0; o < n; ++o) y[o] = Load::at(row, o) * s + y[o];
+  template <class Load, std::size_t C>
+  static void transposed_tile(const std::byte* w, std::size_t in, std::size_t out, const float* const* xs, float* const* ys) {
+    for (std::size_t c = 0; c < C; ++c) {
+      std::fill(ys[c], ys[c] + out, 0.0f);
+      for (std::size_t i = 0; i < in; ++i)
+        for (std::size_t o = 0; o < out; ++o) ys[c][o] = Load::at(w + i * out * Load::size, o) * xs[c][i] + ys[c][o];
+    }
   }
-  template <class Load>
-  static void dot4(const std::byte* row, const float* x, std::size_t in, float* out) {
-    for (std::size_t c = 0; c < 4; ++c) out[c] = dot<Load>(row, x + c * in, in);
+  template <class Load, std::size_t R, std::size_t C, class Act>
+  static void dot_tile(const std::byte* const* rows, const Act* const* xs, std::size_t in, float* out) {
+    for (std::size_t r = 0; r < R; ++r)
+      for (std::size_t c = 0; c < C; ++c) out[r * C + c] = dot<Load>(rows[r], xs[c], in);
   }
   static constexpr auto wkv7_step = detail::wkv7_step;
 };
 
 struct SimdKernels {
-  template <class Load>
-  static float dot(const std::byte* row, const float* x, std::size_t in) { return simd::dot<Load>(row, x, in); }
-  template <class Load>
-  static void axpy(const std::byte* row, float s, float* y, std::size_t n) { simd::axpy<Load>(row, s, y, n); }
-  template <class Load>
-  static void dot4(const std::byte* row, const float* x, std::size_t in, float* out) {
-    simd::dot4<Load>(row, x, x + in, x + 2 * in, x + 3 * in, in, out);
+  template <class Load, std::size_t R, std::size_t C, class Act>
+  static void dot_tile(const std::byte* const* rows, const Act* const* xs, std::size_t in, float* out) {
+#if defined(__AVX512BF16__)
+    if constexpr (std::is_same_v<Act, std::uint16_t> && std::is_same_v<Load, LoadBF16>) return simd::dot_tile_bf16<R, C>(rows, xs, in, out);
+#endif
+    simd::dot_tile<Load, R, C>(rows, xs, in, out);
+  }
+  template <class Load, std::size_t C>
+  static void transposed_tile(const std::byte* w, std::size_t in, std::size_t out, const float* const* xs, float* const* ys) {
+    simd::transposed_tile<Load, C>(w, in, out, xs, ys);
   }
   static constexpr auto wkv7_step = detail::wkv7_step_simd;
 };
@@ -74,21 +83,26 @@ inline void with_loader(DType t, F&& f) {
 template <class K>
 struct MatMul {
   ThreadPool* pool = nullptr;
+  // Compute::bf16: activations entering products with bf16 weights are rounded to bf16 here (AVX512-BF16 then
+  // multiplies them at twice the fp32 rate). Null for exact fp32 activations.
+  std::vector<std::uint16_t>* bf16_activations = nullptr;
 
   // Y[c] = W X[c] for n packed columns (X: n × in, Y: n × out).
   void operator()(const Linear& m, const float* x, std::size_t n, float* y) const {
     const auto in = static_cast<std::size_t>(m.in), out = static_cast<std::size_t>(m.out);
     with_loader(m.w.dtype, [&](auto load) {
       using Load = decltype(load);
-      if (m.transposed) {  // [in, out] storage (LoRA factors, small): accumulate x_i · row_i
-        for (std::size_t c = 0; c < n; ++c) {
-          float* yc = y + c * out;
-          std::fill(yc, yc + out, 0.0f);
-          for (std::size_t i = 0; i < in; ++i) K::template axpy<Load>(m.w.data + i * out * Load::size, x[c * in + i], yc, out);
-        }
+      if (m.transposed) {  // [in, out] storage (LoRA factors, small: one thread)
+        for_column_tiles(n, [&](std::size_t c, auto width) {
+          constexpr std::size_t Cw = decltype(width)::value;
+          const float* xs[Cw];
+          float* ys[Cw];
+          for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (c + j) * in, ys[j] = y + (c + j) * out;
+          K::template transposed_tile<Load, Cw>(m.w.data, in, out, xs, ys);
+        });
         return;
       }
-      rows<Load>(m.w.data, m.row_scale, in, x, n, [&](std::size_t k) { return k; }, out, y, out);
+      as_kernel_input<Load>(x, n * in, [&](const auto* xk) { rows<Load>(m.w.data, m.row_scale, in, xk, n, [&](std::size_t k) { return k; }, out, y, out); });
     });
   }
 
@@ -96,25 +110,67 @@ struct MatMul {
   void subset(const Linear& m, const float* x, std::span<const std::uint32_t> ids, float* y) const {
     with_loader(m.w.dtype, [&](auto load) {
       using Load = decltype(load);
-      rows<Load>(m.w.data, m.row_scale, static_cast<std::size_t>(m.in), x, 1, [&](std::size_t k) { return std::size_t{ids[k]}; }, ids.size(), y, ids.size());
+      as_kernel_input<Load>(x, static_cast<std::size_t>(m.in), [&](const auto* xk) {
+        rows<Load>(m.w.data, m.row_scale, static_cast<std::size_t>(m.in), xk, 1, [&](std::size_t k) { return std::size_t{ids[k]}; }, ids.size(), y, ids.size());
+      });
     });
   }
 
  private:
-  template <class Load, class RowOf>
-  void rows(const std::byte* w, const float* row_scale, std::size_t in, const float* x, std::size_t n, RowOf row_of, std::size_t count,
+  // Calls f with the activations as the kernels take them: x itself, or x rounded to bf16 (bf16 compute over
+  // bf16 weights).
+  template <class Load, class F>
+  void as_kernel_input(const float* x, std::size_t count, F&& f) const {
+    if constexpr (std::is_same_v<Load, LoadBF16>) {
+      if (bf16_activations) {
+        std::vector<std::uint16_t>& xb = *bf16_activations;
+        xb.resize(count);
+        for (std::size_t i = 0; i < count; ++i) xb[i] = float_to_bf16(x[i]);
+        f(static_cast<const std::uint16_t*>(xb.data()));
+        return;
+      }
+    }
+    f(x);
+  }
+
+  // Output rows go in tiles of kTileRows × kTileColumns (the last row tile repeats its final row rather than
+  // needing more kernels); each thread owns a contiguous range of output rows, so every weight is read from
+  // memory once per call and reused from cache for all columns.
+  static constexpr std::size_t kTileRows = 4, kTileColumns = 4;
+
+  // Calls f(first column, width) over n columns in tiles of kTileColumns, then one narrower tile; width is a
+  // compile-time constant so the kernels unroll over columns.
+  template <class F>
+  static void for_column_tiles(std::size_t n, F&& f) {
+    std::size_t c = 0;
+    for (; c + kTileColumns <= n; c += kTileColumns) f(c, std::integral_constant<std::size_t, kTileColumns>{});
+    switch (n - c) {
+      case 3: f(c, std::integral_constant<std::size_t, 3>{}); break;
+      case 2: f(c, std::integral_constant<std::size_t, 2>{}); break;
+      case 1: f(c, std::integral_constant<std::size_t, 1>{}); break;
+      default: break;
+    }
+  }
+
+  template <class Load, class Act, class RowOf>
+  void rows(const std::byte* w, const float* row_scale, std::size_t in, const Act* x, std::size_t n, RowOf row_of, std::size_t count,
             float* y, std::size_t ld_y) const {
     auto body = [&](std::size_t begin, std::size_t end) {
-      for (std::size_t k = begin; k < end; ++k) {
-        const std::size_t r = row_of(k);
-        const std::byte* row = w + r * in * Load::size;
-        const float scale = row_scale ? row_scale[r] : 1.0f;
-        std::size_t c = 0;
-        for (float four[4]; c + 4 <= n; c += 4) {
-          K::template dot4<Load>(row, x + c * in, in, four);
-          for (std::size_t j = 0; j < 4; ++j) y[(c + j) * ld_y + k] = four[j] * scale;
-        }
-        for (; c < n; ++c) y[c * ld_y + k] = K::template dot<Load>(row, x + c * in, in) * scale;
+      for (std::size_t k = begin; k < end; k += kTileRows) {
+        const std::size_t live = std::min(kTileRows, end - k);
+        const std::byte* tile_rows[kTileRows];
+        for (std::size_t j = 0; j < kTileRows; ++j) tile_rows[j] = w + row_of(k + std::min(j, live - 1)) * in * Load::size;
+        for_column_tiles(n, [&](std::size_t c, auto width) {
+          constexpr std::size_t Cw = decltype(width)::value;
+          const Act* xs[Cw];
+          for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (c + j) * in;
+          float tile[kTileRows * Cw];
+          K::template dot_tile<Load, kTileRows, Cw>(tile_rows, xs, in, tile);
+          for (std::size_t r = 0; r < live; ++r) {
+            const float scale = row_scale ? row_scale[row_of(k + r)] : 1.0f;
+            for (std::size_t j = 0; j < Cw; ++j) y[(c + j) * ld_y + k + r] = tile[r * Cw + j] * scale;
+          }
+        });
       }
     };
     if (pool && pool->size() > 1 && count * in * n >= kParallelWork) pool->parallel_for(count, body);
