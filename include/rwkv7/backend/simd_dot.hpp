@@ -56,6 +56,62 @@ inline Floats load(const std::byte* p, std::size_t i) {
 // vector once for R rows. Every (row, column) pair has a single accumulator summed in element order, then
 // reduced by hadd, then the scalar tail: the same bits in whatever tile shape it is computed, so a token gives
 // identical logits alone, in a prefill chunk or in a batch, on any number of threads.
+// Lane sums of N accumulators: out[k] = Σ lanes of acc[k]. With AVX-512, sixteen are reduced together (a
+// transpose-and-add tree: ~2 instructions per vector instead of ~7) in the same order a lone vector is reduced
+// (halves, quarters, adjacent pairs, last pair), so the result of an accumulator never depends on its company.
+// (maskz_ forms with a full mask: the plain shuffles trip GCC 12's -Wuninitialized inside its own header.)
+#if defined(__AVX512F__)
+inline float reduce(__m512 v) {
+  const __m512 h = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(0xffff, v, v, _MM_SHUFFLE(3, 2, 3, 2)));
+  const __m512 q = _mm512_add_ps(h, _mm512_maskz_shuffle_f32x4(0xffff, h, h, _MM_SHUFFLE(1, 1, 1, 1)));
+  const __m512 p = _mm512_add_ps(_mm512_shuffle_ps(q, q, _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_ps(q, q, _MM_SHUFFLE(3, 1, 3, 1)));
+  return _mm512_cvtss_f32(p) + _mm512_cvtss_f32(_mm512_shuffle_ps(p, p, _MM_SHUFFLE(1, 1, 1, 1)));
+}
+
+inline void reduce16(const __m512* v, float* out) {
+  __m512 halves[8], quarters[4], pairs[2];
+  for (int k = 0; k < 8; ++k)
+    halves[k] = _mm512_add_ps(_mm512_maskz_shuffle_f32x4(0xffff, v[2 * k], v[2 * k + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                              _mm512_maskz_shuffle_f32x4(0xffff, v[2 * k], v[2 * k + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+  for (int k = 0; k < 4; ++k)
+    quarters[k] = _mm512_add_ps(_mm512_maskz_shuffle_f32x4(0xffff, halves[2 * k], halves[2 * k + 1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                _mm512_maskz_shuffle_f32x4(0xffff, halves[2 * k], halves[2 * k + 1], _MM_SHUFFLE(3, 1, 3, 1)));
+  for (int k = 0; k < 2; ++k)
+    pairs[k] = _mm512_add_ps(_mm512_shuffle_ps(quarters[2 * k], quarters[2 * k + 1], _MM_SHUFFLE(2, 0, 2, 0)),
+                             _mm512_shuffle_ps(quarters[2 * k], quarters[2 * k + 1], _MM_SHUFFLE(3, 1, 3, 1)));
+  const __m512 sums = _mm512_add_ps(_mm512_shuffle_ps(pairs[0], pairs[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                    _mm512_shuffle_ps(pairs[0], pairs[1], _MM_SHUFFLE(3, 1, 3, 1)));
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, sums);
+  for (int j = 0; j < 4; ++j)
+    for (int m = 0; m < 4; ++m) out[j + 4 * m] = lanes[4 * j + m];  // lane 4j+m holds vector j+4m
+}
+
+template <class V, std::size_t N>
+inline void reduce_all(const V (&acc)[N], float* out) {
+  std::size_t k = 0;
+  for (; k + 16 <= N; k += 16) {
+    __m512 v[16];
+    for (std::size_t j = 0; j < 16; ++j) v[j] = acc[k + j];
+    reduce16(v, out + k);
+  }
+  if constexpr (N % 16 >= 4) {
+    __m512 v[16];
+    for (std::size_t j = 0; j < 16; ++j) v[j] = k + j < N ? __m512(acc[k + j]) : _mm512_setzero_ps();
+    float all[16];
+    reduce16(v, all);
+    for (std::size_t j = 0; k + j < N; ++j) out[k + j] = all[j];
+  } else {
+    for (; k < N; ++k) out[k] = reduce(acc[k]);
+  }
+}
+#else
+template <std::size_t N>
+inline void reduce_all(const Floats (&acc)[N], float* out) {
+  for (std::size_t k = 0; k < N; ++k) out[k] = xsimd::hadd(acc[k]);
+}
+#endif
+
 // R interleaved row streams defeat the hardware prefetcher when decoding (one column, memory-bound), so each
 // row is prefetched this many elements ahead.
 constexpr std::size_t kPrefetchAhead = 256;
@@ -68,9 +124,8 @@ inline Floats load_activations(const std::uint16_t* x, std::size_t i) { return l
 
 template <class Load, std::size_t R, std::size_t C, class Act>
 inline void dot_tile(const std::byte* const* rows, const Act* const* xs, std::size_t n, float* out) {
-  Floats acc[R][C];
-  for (auto& row : acc)
-    for (auto& a : row) a = Floats(0.0f);
+  Floats acc[R * C];
+  for (auto& a : acc) a = Floats(0.0f);
   std::size_t i = 0;
   for (; i + kWidth <= n; i += kWidth) {
     Floats w[R];
@@ -80,15 +135,13 @@ inline void dot_tile(const std::byte* const* rows, const Act* const* xs, std::si
     }
     for (std::size_t c = 0; c < C; ++c) {
       const Floats x = load_activations(xs[c], i);
-      for (std::size_t r = 0; r < R; ++r) acc[r][c] = xsimd::fma(w[r], x, acc[r][c]);
+      for (std::size_t r = 0; r < R; ++r) acc[r * C + c] = xsimd::fma(w[r], x, acc[r * C + c]);
     }
   }
+  reduce_all(acc, out);
   for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t c = 0; c < C; ++c) {
-      float sum = xsimd::hadd(acc[r][c]);
-      for (std::size_t j = i; j < n; ++j) sum = Load::at(rows[r], j) * activation(xs[c], j) + sum;
-      out[r * C + c] = sum;
-    }
+    for (std::size_t c = 0; c < C; ++c)
+      for (std::size_t j = i; j < n; ++j) out[r * C + c] = Load::at(rows[r], j) * activation(xs[c], j) + out[r * C + c];
 }
 
 #if defined(__AVX512BF16__)
@@ -100,9 +153,8 @@ constexpr bool kBf16DotProducts = true;
 template <std::size_t R, std::size_t C>
 inline void dot_tile_bf16(const std::byte* const* rows, const std::uint16_t* const* xs, std::size_t n, float* out) {
   constexpr std::size_t kPairs = 32;
-  __m512 acc[R][C];
-  for (auto& row : acc)
-    for (auto& a : row) a = _mm512_setzero_ps();
+  __m512 acc[R * C];
+  for (auto& a : acc) a = _mm512_setzero_ps();
   std::size_t i = 0;
   for (; i + kPairs <= n; i += kPairs) {
     __m512bh w[R];
@@ -112,15 +164,13 @@ inline void dot_tile_bf16(const std::byte* const* rows, const std::uint16_t* con
     }
     for (std::size_t c = 0; c < C; ++c) {
       const __m512bh x = (__m512bh)_mm512_loadu_si512(xs[c] + i);
-      for (std::size_t r = 0; r < R; ++r) acc[r][c] = _mm512_dpbf16_ps(acc[r][c], w[r], x);
+      for (std::size_t r = 0; r < R; ++r) acc[r * C + c] = _mm512_dpbf16_ps(acc[r * C + c], w[r], x);
     }
   }
+  reduce_all(acc, out);
   for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t c = 0; c < C; ++c) {
-      float sum = xsimd::hadd(Floats(acc[r][c]));
-      for (std::size_t j = i; j < n; ++j) sum = LoadBF16::at(rows[r], j) * bf16_to_float(xs[c][j]) + sum;
-      out[r * C + c] = sum;
-    }
+    for (std::size_t c = 0; c < C; ++c)
+      for (std::size_t j = i; j < n; ++j) out[r * C + c] = LoadBF16::at(rows[r], j) * bf16_to_float(xs[c][j]) + out[r * C + c];
 }
 #else
 constexpr bool kBf16DotProducts = false;
