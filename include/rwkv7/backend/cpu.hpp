@@ -82,16 +82,24 @@ class CpuWith {
           for (std::size_t i = 0; i < C; ++i) xn[c * C + i] = detail::element(row, emb_.dtype, i);
           detail::layer_norm(xn + c * C, c_.n_embd, ln0_w_.data(), ln0_b_.data(), c_.layer_norm_eps, x + c * C);
         }
-      for (const Layer& L : layers_) {
-        for (std::size_t c = 0; c < n; ++c)
-          detail::layer_norm(x + c * C, c_.n_embd, L.ln1_w.data(), L.ln1_b.data(), c_.layer_norm_eps, xn + c * C);
+      // x ← x + delta (unless first), then xn = LayerNorm(x), column by column.
+      auto residual_then_norm = [&](bool add, const std::vector<float>& w, const std::vector<float>& b) {
+        matmul.parallel(n, 8 * C, [&](std::size_t c0, std::size_t c1) {
+          for (std::size_t c = c0; c < c1; ++c) {
+            if (add)
+              for (std::size_t i = c * C; i < (c + 1) * C; ++i) x[i] += delta[i];
+            detail::layer_norm(x + c * C, c_.n_embd, w.data(), b.data(), c_.layer_norm_eps, xn + c * C);
+          }
+        });
+      };
+      for (std::size_t l = 0; l < layers_.size(); ++l) {
+        const Layer& L = layers_[l];
+        residual_then_norm(l > 0, L.ln1_w, L.ln1_b);
         L.att.forward(xn, n, segments, v_first, delta, ws.att, matmul);
-        for (std::size_t i = 0; i < n * C; ++i) x[i] += delta[i];
-        for (std::size_t c = 0; c < n; ++c)
-          detail::layer_norm(x + c * C, c_.n_embd, L.ln2_w.data(), L.ln2_b.data(), c_.layer_norm_eps, xn + c * C);
+        residual_then_norm(true, L.ln2_w, L.ln2_b);
         L.ffn.forward(xn, n, segments, delta, ws.ffn, matmul);
-        for (std::size_t i = 0; i < n * C; ++i) x[i] += delta[i];
       }
+      for (std::size_t i = 0; i < n * C; ++i) x[i] += delta[i];
       // Heads for the requests whose last token was in this pass.
       for (std::size_t s = 0; s < segments.size(); ++s) {
         const ForwardRequest& req = requests[owner[s]];

@@ -92,18 +92,30 @@ struct MatMul {
     const auto in = static_cast<std::size_t>(m.in), out = static_cast<std::size_t>(m.out);
     with_loader(m.w.dtype, [&](auto load) {
       using Load = decltype(load);
-      if (m.transposed) {  // [in, out] storage (LoRA factors, small: one thread)
-        for_column_tiles(n, [&](std::size_t c, auto width) {
-          constexpr std::size_t Cw = decltype(width)::value;
-          const float* xs[Cw];
-          float* ys[Cw];
-          for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (c + j) * in, ys[j] = y + (c + j) * out;
-          K::template transposed_tile<Load, Cw>(m.w.data, in, out, xs, ys);
+      if (m.transposed) {  // [in, out] storage (LoRA factors, small): threads take whole column tiles
+        const std::size_t tiles = (n + kTileColumns - 1) / kTileColumns;
+        parallel(tiles, kTileColumns * in * out, [&](std::size_t t0, std::size_t t1) {
+          const std::size_t first = t0 * kTileColumns, last = std::min(n, t1 * kTileColumns);
+          for_column_tiles(last - first, [&](std::size_t c, auto width) {
+            constexpr std::size_t Cw = decltype(width)::value;
+            const float* xs[Cw];
+            float* ys[Cw];
+            for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (first + c + j) * in, ys[j] = y + (first + c + j) * out;
+            K::template transposed_tile<Load, Cw>(m.w.data, in, out, xs, ys);
+          });
         });
         return;
       }
       as_kernel_input<Load>(x, n * in, [&](const auto* xk) { rows<Load>(m.w.data, m.row_scale, in, xk, n, [&](std::size_t k) { return k; }, out, y, out); });
     });
+  }
+
+  // Lends the pool to the layers' elementwise phases: f(begin, end) over [0, count) independent items of about
+  // `work` operations each, on one thread when the total is too small to be worth waking the others.
+  template <class F>
+  void parallel(std::size_t count, std::size_t work, F&& f) const {
+    if (pool && pool->size() > 1 && count > 1 && count * work >= kParallelWork) pool->parallel_for(count, f);
+    else f(std::size_t{0}, count);
   }
 
   // Only the listed output rows (a partial LM head) for one column: y[j] = (W x)[ids[j]].

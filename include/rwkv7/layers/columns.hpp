@@ -30,4 +30,13 @@ struct ColumnBuffer {
   }
 };
 
+// Per-column pointers (e.g. each column's token-shift input), reused like ColumnBuffer.
+struct ColumnPointers {
+  std::vector<const float*> data;
+  const float** get(std::size_t n) {
+    if (data.size() < n) data.resize(n);
+    return data.data();
+  }
+};
+
 }  // namespace rwkv7::detail

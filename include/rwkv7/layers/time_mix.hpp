@@ -24,6 +24,7 @@ class TimeMix {
 
   struct Scratch {
     ColumnBuffer xr, xw, xk, xv, xa, xg, r, w, k, v, a, g, kk, kka, o, tmp, lora;
+    ColumnPointers prev;
   };
 
   // xn: LayerNorm(ln1) of the residual, n columns × C. v_first: layer 0 writes it, later layers read it.
@@ -37,14 +38,15 @@ class TimeMix {
           *tmp = s.tmp.get(n, C_);
     float* lora = s.lora.get(n, std::max({w_.w1.out, w_.a1.out, w_.g1.out, layer_ ? w_.v1.out : std::int64_t{1}}));
 
-    // Token shift: x + (x_prev − x) ⊙ x_Q, then the State keeps each segment's last input.
-    for (const Segment& seg : segments) {
-      const float* kept = seg.state->att_shift(layer_);
-      for (std::size_t c = seg.first; c < seg.first + seg.count; ++c) {
+    // Token shift: x + (x_prev − x) ⊙ x_Q; afterwards the State keeps each segment's last input.
+    const float** prev = s.prev.get(n);
+    for (const Segment& seg : segments)
+      for (std::size_t c = seg.first; c < seg.first + seg.count; ++c) prev[c] = previous_column(xn, C, seg, c, seg.state->att_shift(layer_));
+    matmul.parallel(n, 12 * C, [&](std::size_t c0, std::size_t c1) {
+      for (std::size_t c = c0; c < c1; ++c) {
         const float* x = xn + c * C;
-        const float* prev = previous_column(xn, C, seg, c, kept);
         for (std::size_t i = 0; i < C; ++i) {
-          const float d = prev[i] - x[i];
+          const float d = prev[c][i] - x[i];
           xr[c * C + i] = x[i] + d * x_r_[i];
           xw[c * C + i] = x[i] + d * x_w_[i];
           xk[c * C + i] = x[i] + d * x_k_[i];
@@ -53,86 +55,96 @@ class TimeMix {
           xg[c * C + i] = x[i] + d * x_g_[i];
         }
       }
+    });
+    for (const Segment& seg : segments)
       std::copy(xn + (seg.first + seg.count - 1) * C, xn + (seg.first + seg.count) * C, seg.state->att_shift(layer_));
-    }
+
     matmul(w_.receptance, xr, n, r);
     matmul(w_.key, xk, n, k);
     matmul(w_.value, xv, n, v);
-
-    // decay = exp(−e^−0.5 · σ(w0 + tanh(xw·w1)·w2))
+    // The LoRA gates; their elementwise finish (decay, a, value residual) is done per column further down.
     matmul(w_.w1, xw, n, lora);
-    for (std::size_t i = 0; i < n * static_cast<std::size_t>(w_.w1.out); ++i) lora[i] = std::tanh(lora[i]);
+    apply(matmul, lora, n, w_.w1.out, [](float z) { return std::tanh(z); });
     matmul(w_.w2, lora, n, w);
-    const float e_half = 0.6065306597126334f;
-    for (std::size_t c = 0; c < n; ++c)
-      for (std::size_t i = 0; i < C; ++i) w[c * C + i] = std::exp(-e_half * sigmoid(w0_[i] + w[c * C + i]));
-
-    // a = σ(a0 + xa·a1·a2): in-context learning rate
     matmul(w_.a1, xa, n, lora);
     matmul(w_.a2, lora, n, a);
-    for (std::size_t c = 0; c < n; ++c)
-      for (std::size_t i = 0; i < C; ++i) a[c * C + i] = sigmoid(a0_[i] + a[c * C + i]);
-
-    // g = σ(xg·g1)·g2: output gate
     matmul(w_.g1, xg, n, lora);
-    for (std::size_t i = 0; i < n * static_cast<std::size_t>(w_.g1.out); ++i) lora[i] = sigmoid(lora[i]);
-    matmul(w_.g2, lora, n, g);
-
-    // Value residual: layer 0 defines v_first; later layers lerp towards it by σ(v0 + xv·v1·v2).
-    if (layer_ == 0) {
-      std::copy(v, v + n * C, v_first);
-    } else {
+    apply(matmul, lora, n, w_.g1.out, sigmoid);
+    matmul(w_.g2, lora, n, g);  // g = σ(xg·g1)·g2: output gate
+    if (layer_ > 0) {
       matmul(w_.v1, xv, n, lora);
       matmul(w_.v2, lora, n, tmp);
-      for (std::size_t c = 0; c < n; ++c)
+    }
+
+    matmul.parallel(n, 40 * C, [&](std::size_t c0, std::size_t c1) {
+      const float e_half = 0.6065306597126334f;
+      for (std::size_t c = c0; c < c1; ++c) {
+        float *wc = w + c * C, *ac = a + c * C, *vc = v + c * C, *kc = k + c * C, *kkc = kk + c * C, *kkac = kka + c * C;
         for (std::size_t i = 0; i < C; ++i) {
-          const std::size_t j = c * C + i;
-          v[j] = v[j] + (v_first[j] - v[j]) * sigmoid(v0_[i] + tmp[j]);
+          wc[i] = std::exp(-e_half * sigmoid(w0_[i] + wc[i]));  // decay = exp(−e^−0.5 · σ(w0 + tanh(xw·w1)·w2))
+          ac[i] = sigmoid(a0_[i] + ac[i]);                      // a = σ(a0 + xa·a1·a2): in-context learning rate
         }
-    }
-
-    for (std::size_t c = 0; c < n; ++c) {
-      // kk = per-head L2-normalized k ⊙ k_k (eps 1e-12, as F.normalize); then k ← k ⊙ (1 + (a − 1) ⊙ k_a)
-      float *kc = k + c * C, *kkc = kk + c * C, *ac = a + c * C, *kkac = kka + c * C;
-      for (std::size_t i = 0; i < C; ++i) kkc[i] = kc[i] * k_k_[i];
-      for (std::int64_t h = 0; h < H_; ++h) {
-        float* head = kkc + h * N_;
-        float sq = 0.0f;
-        for (std::int64_t j = 0; j < N_; ++j) sq += head[j] * head[j];
-        const float inv = 1.0f / std::max(std::sqrt(sq), 1e-12f);
-        for (std::int64_t j = 0; j < N_; ++j) head[j] *= inv;
+        // Value residual: layer 0 defines v_first; later layers lerp towards it by σ(v0 + xv·v1·v2).
+        if (layer_ == 0) {
+          std::copy(vc, vc + C, v_first + c * C);
+        } else {
+          const float *vf = v_first + c * C, *tc = tmp + c * C;
+          for (std::size_t i = 0; i < C; ++i) vc[i] = vc[i] + (vf[i] - vc[i]) * sigmoid(v0_[i] + tc[i]);
+        }
+        // kk = per-head L2-normalized k ⊙ k_k (eps 1e-12, as F.normalize); then k ← k ⊙ (1 + (a − 1) ⊙ k_a)
+        for (std::size_t i = 0; i < C; ++i) kkc[i] = kc[i] * k_k_[i];
+        for (std::int64_t h = 0; h < H_; ++h) {
+          float* head = kkc + h * N_;
+          float sq = 0.0f;
+          for (std::int64_t j = 0; j < N_; ++j) sq += head[j] * head[j];
+          const float inv = 1.0f / std::max(std::sqrt(sq), 1e-12f);
+          for (std::int64_t j = 0; j < N_; ++j) head[j] *= inv;
+        }
+        for (std::size_t i = 0; i < C; ++i) {
+          kc[i] = kc[i] * (1.0f + (ac[i] - 1.0f) * k_a_[i]);
+          kkac[i] = kkc[i] * ac[i];
+        }
       }
-      for (std::size_t i = 0; i < C; ++i) {
-        kc[i] = kc[i] * (1.0f + (ac[i] - 1.0f) * k_a_[i]);
-        kkac[i] = kkc[i] * ac[i];
-      }
-    }
+    });
 
-    // The recurrence: in sequence order within each segment, on that segment's state.
+    // The recurrence: in sequence order within each segment, on that segment's state; heads are independent.
     for (const Segment& seg : segments) {
       float* S = seg.state->wkv(layer_);
-      for (std::size_t c = seg.first; c < seg.first + seg.count; ++c)
-        for (std::int64_t h = 0; h < H_; ++h) {
-          const std::size_t off = c * C + static_cast<std::size_t>(h * N_);
-          K::wkv7_step(S + h * N_ * N_, N_, r + off, w + off, k + off, v + off, kk + off, kka + off, o + off);
-        }
+      matmul.parallel(static_cast<std::size_t>(H_), seg.count * static_cast<std::size_t>(4 * N_ * N_), [&](std::size_t h0, std::size_t h1) {
+        for (std::size_t c = seg.first; c < seg.first + seg.count; ++c)
+          for (auto h = static_cast<std::int64_t>(h0); h < static_cast<std::int64_t>(h1); ++h) {
+            const std::size_t off = c * C + static_cast<std::size_t>(h * N_);
+            K::wkv7_step(S + h * N_ * N_, N_, r + off, w + off, k + off, v + off, kk + off, kka + off, o + off);
+          }
+      });
     }
 
-    for (std::size_t c = 0; c < n; ++c) {
-      const std::size_t base = c * C;
-      group_norm(o + base, H_, N_, ln_x_w_.data(), ln_x_b_.data(), gn_eps_, tmp + base);
-      // Bonus: o_h += (Σ_j r_hj k_hj r_k[h,j]) · v_h, then the gate.
-      for (std::int64_t h = 0; h < H_; ++h) {
-        const std::size_t off = base + static_cast<std::size_t>(h * N_);
-        float rk = 0.0f;
-        for (std::int64_t j = 0; j < N_; ++j) rk += r[off + j] * k[off + j] * r_k_[h * N_ + j];
-        for (std::int64_t j = 0; j < N_; ++j) tmp[off + j] = (tmp[off + j] + rk * v[off + j]) * g[off + j];
+    matmul.parallel(n, 8 * C, [&](std::size_t c0, std::size_t c1) {
+      for (std::size_t c = c0; c < c1; ++c) {
+        const std::size_t base = c * C;
+        group_norm(o + base, H_, N_, ln_x_w_.data(), ln_x_b_.data(), gn_eps_, tmp + base);
+        // Bonus: o_h += (Σ_j r_hj k_hj r_k[h,j]) · v_h, then the gate.
+        for (std::int64_t h = 0; h < H_; ++h) {
+          const std::size_t off = base + static_cast<std::size_t>(h * N_);
+          float rk = 0.0f;
+          for (std::int64_t j = 0; j < N_; ++j) rk += r[off + j] * k[off + j] * r_k_[h * N_ + j];
+          for (std::int64_t j = 0; j < N_; ++j) tmp[off + j] = (tmp[off + j] + rk * v[off + j]) * g[off + j];
+        }
       }
-    }
+    });
     matmul(w_.output, tmp, n, out);
   }
 
  private:
+  // x ← f(x) over n columns of `width` (the LoRA activations).
+  template <class F>
+  static void apply(const MatMul<K>& matmul, float* x, std::size_t n, std::int64_t width, F f) {
+    const auto W = static_cast<std::size_t>(width);
+    matmul.parallel(n, 20 * W, [&](std::size_t c0, std::size_t c1) {
+      for (std::size_t i = c0 * W; i < c1 * W; ++i) x[i] = f(x[i]);
+    });
+  }
+
   std::int64_t C_, H_, N_, layer_;
   double gn_eps_;
   std::vector<float> x_r_, x_w_, x_k_, x_v_, x_a_, x_g_, w0_, a0_, v0_, k_k_, k_a_, r_k_, ln_x_w_, ln_x_b_;
