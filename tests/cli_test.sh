@@ -54,6 +54,14 @@ check "token and sequence mode write the same rows" -- cmp -s "$tmp/a" "$tmp/b"
 expect_rc 0 "logits with two threads" -- "$bin" logits --model "$fx/x070_vocab65536.pth" --tokens 5,6,7 --at 2,0 --out "$tmp/c" --threads 2
 expect_rc 0 "logits with one thread" -- "$bin" logits --model "$fx/x070_vocab65536.pth" --tokens 5,6,7 --at 2,0 --out "$tmp/d"
 check "the thread count does not change the logits" -- cmp -s "$tmp/c" "$tmp/d"
+expect_rc 0 "bench on two threads with bf16 activations" -- "$bin" bench --model "$fx/x070_bf16_h32.pth" --threads 2 --tokens 4 --prefill 8 --activations bf16
+last=$(tail -1 "$tmp/out")
+for key in decode_tok_s prefill_tok_s bandwidth_gb_s decode_bw_ratio load_ms rss_mb; do
+  check "bench JSON has $key" -- grep -q "\"$key\":" <<<"$last"
+done
+check "bench reports the threads the model really runs on" -- grep -q '"threads":2' <<<"$last"
+check "bench reports the activation precision" -- grep -q '"activations":"bf16"' <<<"$last"
+expect_rc 2 "bad --activations" -- "$bin" info --model "$fx/x070_bf16_h32.pth" --activations fp8
 expect_rc 2 "zero threads" -- "$bin" logits --model "$fx/x070_vocab65536.pth" --tokens 5 --at 0 --out "$tmp/c" --threads 0
 expect_rc 0 "int8 logits" -- "$bin" logits --model "$fx/x070_vocab65536.pth" --tokens 5,6,7 --at 2 --out "$tmp/e" --quant int8
 expect_rc 2 "unknown quant" -- "$bin" logits --model "$fx/x070_vocab65536.pth" --tokens 5 --at 0 --out "$tmp/e" --quant q4

@@ -182,6 +182,7 @@ rwkv7::Model load_model(const Args& a) {
   auto threads = static_cast<unsigned>(a.integer("--threads", 1, 256));
   if (threads == 0) throw UsageError{"--threads must be at least 1"};
   auto model = rwkv7::Model::load(a.get("--model"), load_options(a));
+  model.set_threads(threads);
   return model;
 }
 
@@ -372,12 +373,12 @@ double bytes_per_token(const rwkv7::ModelWeights& w) {
 
 int cmd_bench(const Args& a) {
   using clock = std::chrono::steady_clock;
-  auto threads = static_cast<unsigned>(a.integer("--threads", 1, 256));
   auto decode_n = a.integer("--tokens", 64, 1u << 20);
   auto prefill_n = a.integer("--prefill", 256, 1u << 20);
   if (decode_n == 0 || prefill_n == 0) throw UsageError{"--tokens and --prefill must be positive"};
   auto t0 = clock::now();
   auto model = load_model(a);
+  const unsigned threads = model.threads();  // what the model really uses, not what was asked
   auto state = model.new_state();
   std::vector<float> logits(model.vocab_size());
   model.forward(std::vector<rwkv7::Token>{0}, state, logits);

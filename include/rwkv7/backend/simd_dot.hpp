@@ -112,9 +112,14 @@ inline void reduce_all(const Floats (&acc)[N], float* out) {
 }
 #endif
 
-// R interleaved row streams defeat the hardware prefetcher when decoding (one column, memory-bound), so each
-// row is prefetched this many elements ahead.
-constexpr std::size_t kPrefetchAhead = 256;
+// R interleaved row streams defeat the hardware prefetcher when decoding (one column, memory-bound). Tiles
+// usually walk consecutive rows, so while one tile is summed the same number of bytes is prefetched linearly
+// kPrefetchTiles tiles further on (a harmless hint when the rows are not consecutive).
+constexpr std::size_t kPrefetchTiles = 2;
+inline void prefetch_ahead(const std::byte* first_row, std::size_t tile_bytes, std::size_t done, std::size_t step) {
+  const std::byte* p = first_row + kPrefetchTiles * tile_bytes + done;
+  for (std::size_t b = 0; b < step; b += 64) __builtin_prefetch(p + b);
+}
 
 // An activation as fp32: activations are fp32, or bf16 when the caller chose bf16 compute.
 inline float activation(const float* x, std::size_t i) { return x[i]; }
@@ -129,10 +134,8 @@ inline void dot_tile(const std::byte* const* rows, const Act* const* xs, std::si
   std::size_t i = 0;
   for (; i + kWidth <= n; i += kWidth) {
     Floats w[R];
-    for (std::size_t r = 0; r < R; ++r) {
-      __builtin_prefetch(rows[r] + (i + kPrefetchAhead) * Load::size);
-      w[r] = load<Load>(rows[r], i);
-    }
+    prefetch_ahead(rows[0], R * n * Load::size, R * i * Load::size, R * kWidth * Load::size);
+    for (std::size_t r = 0; r < R; ++r) w[r] = load<Load>(rows[r], i);
     for (std::size_t c = 0; c < C; ++c) {
       const Floats x = load_activations(xs[c], i);
       for (std::size_t r = 0; r < R; ++r) acc[r * C + c] = xsimd::fma(w[r], x, acc[r * C + c]);
@@ -158,10 +161,8 @@ inline void dot_tile_bf16(const std::byte* const* rows, const std::uint16_t* con
   std::size_t i = 0;
   for (; i + kPairs <= n; i += kPairs) {
     __m512bh w[R];
-    for (std::size_t r = 0; r < R; ++r) {
-      __builtin_prefetch(rows[r] + 2 * (i + kPrefetchAhead));
-      w[r] = (__m512bh)_mm512_loadu_si512(rows[r] + 2 * i);
-    }
+    prefetch_ahead(rows[0], R * n * 2, R * i * 2, R * kPairs * 2);
+    for (std::size_t r = 0; r < R; ++r) w[r] = (__m512bh)_mm512_loadu_si512(rows[r] + 2 * i);
     for (std::size_t c = 0; c < C; ++c) {
       const __m512bh x = (__m512bh)_mm512_loadu_si512(xs[c] + i);
       for (std::size_t r = 0; r < R; ++r) acc[r * C + c] = _mm512_dpbf16_ps(acc[r * C + c], w[r], x);
