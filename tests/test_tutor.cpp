@@ -2,7 +2,11 @@
 // tutors sharing one Model on several threads answer exactly as one tutor does serially.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <sstream>
 #include <thread>
+
+#include "test_util.hpp"
 
 #include "../examples/multiplication_tutor/tutor.hpp"
 
@@ -49,4 +53,25 @@ TEST_CASE("tutors sharing one model on several threads answer as one tutor does 
     });
   for (auto& t : threads) t.join();
   CHECK(parallel == serial);
+}
+
+TEST_CASE("int8 weights leave every greedy tutor answer of the held-out sets unchanged") {
+  rwkv7::ByteTokenizer tok;
+  static const rwkv7::Model int8 = rwkv7::Model::load(RWKV7_BUNDLED_MODEL, {rwkv7::Quant::int8});
+  REQUIRE(int8.config().dtype == "int8");
+  tutor::Tutor exact(bundled(), tok, tutor::Style::reversed), quantized(int8, tok, tutor::Style::reversed);
+  for (const char* file : {"heldout_3x3.txt", "heldout_small.txt"}) {
+    std::ifstream in(test::data_dir() + "/" + file);
+    REQUIRE(in);
+    std::size_t pairs = 0, same = 0;
+    for (std::string line; std::getline(in, line);) {
+      long long a = 0, b = 0;
+      if (line.empty() || line[0] == '#' || !(std::istringstream(line) >> a >> b)) continue;
+      ++pairs;
+      same += quantized.ask(a, b).text == exact.ask(a, b).text;
+    }
+    INFO(std::string(file) << ": " << same << "/" << pairs << " answers unchanged");
+    CHECK(pairs > 1000);
+    CHECK(same == pairs);
+  }
 }
