@@ -10,6 +10,8 @@
 
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
 #endif
 
 namespace rwkv7::detail::simd {
@@ -34,15 +36,23 @@ inline Floats load(const std::byte* p, std::size_t i) {
     return Floats::load_aligned(tmp);
 #endif
   } else {
-    const auto* h = reinterpret_cast<const std::uint16_t*>(p) + i;
 #if defined(__AVX512F__)  // xsimd's default arch is then 16 floats wide
+    const auto* h = reinterpret_cast<const std::uint16_t*>(p) + i;
     __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(h));
     if constexpr (std::is_same_v<Load, LoadBF16>) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(raw), 16));
     else return _mm512_cvtph_ps(raw);
 #elif defined(__AVX2__) && defined(__F16C__)  // 8 floats wide
+    const auto* h = reinterpret_cast<const std::uint16_t*>(p) + i;
     __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h));
     if constexpr (std::is_same_v<Load, LoadBF16>) return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(raw), 16));
     else return _mm256_cvtph_ps(raw);
+#elif defined(__aarch64__)  // NEON: 4 floats wide
+    static_assert(kWidth == 4, "xsimd's default arch on AArch64 is expected to be neon64");
+    std::uint16_t raw_bits[4];
+    std::memcpy(raw_bits, p + 2 * i, sizeof raw_bits);  // rows need not be 2-byte aligned in the file
+    const uint16x4_t raw = vld1_u16(raw_bits);
+    if constexpr (std::is_same_v<Load, LoadBF16>) return vreinterpretq_f32_u32(vshll_n_u16(raw, 16));
+    else return vcvt_f32_f16(vreinterpret_f16_u16(raw));
 #else
     alignas(64) float tmp[kWidth];
     for (std::size_t k = 0; k < kWidth; ++k) tmp[k] = Load::at(p, i + k);
