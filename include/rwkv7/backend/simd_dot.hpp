@@ -1,5 +1,6 @@
 // rwkv7/backend/simd_dot.hpp — the SIMD inner loops of the CPU backend: dot products of a weight row (fp32,
-// bf16 or fp16, read in place) with an fp32 activation, and the axpy used for [in, out]-stored matrices.
+// bf16 or fp16, read in place) with fp32 (or bf16-rounded) activations, as register tiles; and the products with
+// [in, out]-stored (LoRA) matrices.
 // Arithmetic uses xsimd; widening bf16/fp16 loads use the ISA's own instructions where xsimd has none, with a
 // portable fallback. The arch is xsimd::default_arch, i.e. what the compiler flags (-march) allow.
 #pragma once
