@@ -28,9 +28,9 @@ struct ExactKernels {
     float acc[kLanes] = {};
     std::size_t i = 0;
     for (; i + kLanes <= in; i += kLanes)
-      for (std::size_t l = 0; l < kLanes; ++l) acc[l] = Load::at(row, i + l) * simd::activation(x, i + l) + acc[l];
+      for (std::size_t l = 0; l < kLanes; ++l) acc[l] = Load::at(row, i + l) * activation(x, i + l) + acc[l];
     float tail = 0.0f;
-    for (; i < in; ++i) tail = Load::at(row, i) * simd::activation(x, i) + tail;
+    for (; i < in; ++i) tail = Load::at(row, i) * activation(x, i) + tail;
     float sum = 0.0f;
     for (std::size_t l = 0; l < kLanes; ++l) sum += acc[l];
     return sum + tail;
@@ -83,7 +83,7 @@ inline void with_loader(DType t, F&& f) {
 template <class K>
 struct MatMul {
   ThreadPool* pool = nullptr;
-  // Compute::bf16: activations entering products with bf16 weights are rounded to bf16 here (AVX512-BF16 then
+  // Activations::bf16: activations entering products with bf16 weights are rounded to bf16 here (AVX512-BF16 then
   // multiplies them at twice the fp32 rate). Null for exact fp32 activations.
   std::vector<std::uint16_t>* bf16_activations = nullptr;
 

@@ -132,9 +132,6 @@ inline void prefetch_ahead(const std::byte* first_row, std::size_t tile_bytes, s
   for (std::size_t b = 0; b < step; b += 64) __builtin_prefetch(p + b);
 }
 
-// An activation as fp32: activations are fp32, or bf16 when the caller chose bf16 compute.
-inline float activation(const float* x, std::size_t i) { return x[i]; }
-inline float activation(const std::uint16_t* x, std::size_t i) { return bf16_to_float(x[i]); }
 inline Floats load_activations(const float* x, std::size_t i) { return Floats::load_unaligned(x + i); }
 inline Floats load_activations(const std::uint16_t* x, std::size_t i) { return load<LoadBF16>(reinterpret_cast<const std::byte*>(x), i); }
 

@@ -65,6 +65,10 @@ struct LoadQ8 {
 };
 using LoadF16 = Load16<f16_to_float>;
 
+// Activation i as fp32: activations are fp32, or bf16 when the model was loaded with Activations::bf16.
+inline float activation(const float* x, std::size_t i) { return x[i]; }
+inline float activation(const std::uint16_t* x, std::size_t i) { return bf16_to_float(x[i]); }
+
 // Element i of a tensor in any supported dtype, as fp32. Unaligned-safe; for cold paths (loading, lookups).
 inline float element(const std::byte* data, DType t, std::size_t i) {
   switch (t) {
