@@ -5,45 +5,13 @@
 
 #include <set>
 
+#include "fixtures.hpp"
 #include "test_util.hpp"
 
-namespace {
+using test::check_row;
+using test::fixtures;
+using test::kBound;
 
-constexpr double kBound = 1e-4;  // max|diff| / std(reference logits)
-
-struct Fixture {
-  std::string name, model_path, dtype;
-  std::vector<rwkv7::Token> tokens;
-  std::vector<std::size_t> at;
-  std::vector<float> ref;  // one row of vocab logits per entry of `at`
-  nlohmann::json config;
-};
-
-std::vector<Fixture> fixtures() {
-  std::vector<Fixture> out;
-  for (const auto& e : test::manifest()) {
-    Fixture f;
-    f.name = e["name"];
-    f.model_path = test::fixtures_dir() + "/" + e["model"].get<std::string>();
-    f.dtype = e["dtype"];
-    f.tokens = e["tokens"].get<std::vector<rwkv7::Token>>();
-    f.at = e["at"].get<std::vector<std::size_t>>();
-    f.ref = test::read_f32(test::fixtures_dir() + "/" + e["ref"].get<std::string>());
-    f.config = e["config"];
-    out.push_back(std::move(f));
-  }
-  return out;
-}
-
-void check_row(const Fixture& f, std::size_t k, const std::vector<float>& logits, const std::string& mode) {
-  const std::size_t V = logits.size();
-  REQUIRE(f.ref.size() == f.at.size() * V);
-  double err = test::relative_error(logits.data(), f.ref.data() + k * V, V);
-  INFO(f.name << " " << mode << " after " << f.at[k] + 1 << " tokens: max|diff|/std = " << err);
-  CHECK(err <= kBound);
-}
-
-}  // namespace
 
 TEST_CASE("the fixture set covers what the exactness claim promises") {
   std::set<std::string> dtypes, namings;
@@ -227,4 +195,21 @@ TEST_CASE("bf16 activations: near the float64 reference, SIMD equals the exact k
       CHECK(a == d);  // only bf16 weights take bf16 activations
     }
   }
+}
+
+// This binary includes the headers alone (no rwkv7::dispatch): the model must run the kernels the compiler flags
+// chose, and refuse any other ISA by name. tests/test_dispatch.cpp asserts the opposite mode.
+static_assert(!rwkv7::kRuntimeDispatch, "the header-only tests must not be built with RWKV7_EXTERN_KERNELS");
+
+TEST_CASE("header-only: the model runs the ISA of its compiler flags and refuses others") {
+  const auto all = fixtures();
+  const auto& f = all.front();
+  auto model = rwkv7::Model::load(f.model_path);
+  CHECK(model.isa() == rwkv7::Isa::RWKV7_ISA);
+  CHECK(rwkv7::Model::load(f.model_path, {.isa = model.isa()}).isa() == model.isa());
+  const rwkv7::Isa other = model.isa() == rwkv7::Isa::sse2 ? rwkv7::Isa::neon64 : rwkv7::Isa::sse2;
+  CHECK_THROWS_WITH_AS(rwkv7::Model::load(f.model_path, {.isa = other}),
+                       (std::string("rwkv7 [argument] LoadOptions::isa: this program runs the ") + rwkv7::isa_name(model.isa()) +
+                        " kernels it was compiled for, not " + rwkv7::isa_name(other) + " (link rwkv7::dispatch to choose at run time)").c_str(),
+                       rwkv7::Error);
 }

@@ -7,6 +7,9 @@
 #include <vector>
 
 #include "backend/cpu.hpp"
+#if defined(RWKV7_EXTERN_KERNELS)
+#include "backend/cpu_dispatch.hpp"
+#endif
 #include "io/load_tensors.hpp"
 #include "model/weights.hpp"
 #include "options.hpp"
@@ -19,15 +22,15 @@ namespace rwkv7 {
 template <class Backend>
 class BasicModel {
  public:
-  explicit BasicModel(ModelWeights weights, Activations activations = Activations::f32)
-      : weights_(std::move(weights)), backend_(weights_, activations) {}
+  // opts.quant is applied to `weights` here; opts.isa must name kernels this program holds (see Isa).
+  explicit BasicModel(ModelWeights weights, const LoadOptions& opts = {}) : weights_(quantized(std::move(weights), opts.quant)), backend_(weights_, opts) {}
 
   // A .pth, a .safetensors, or an HF folder holding model.safetensors (+ config.json).
-  static BasicModel load(const std::string& path, const LoadOptions& opts = {}) { return prepared(bind_weights(load_tensors(path)), opts); }
+  static BasicModel load(const std::string& path, const LoadOptions& opts = {}) { return BasicModel(bind_weights(load_tensors(path)), opts); }
 
   // From bytes the caller keeps alive for the model's lifetime (e.g. linked into the binary). Zero-copy.
   static BasicModel from_bytes(const void* data, std::size_t size, const std::string& name = "<memory>", const LoadOptions& opts = {}) {
-    return prepared(bind_weights(load_tensors(FileBytes::view(data, size, name))), opts);
+    return BasicModel(bind_weights(load_tensors(FileBytes::view(data, size, name))), opts);
   }
 
   const ModelConfig& config() const { return weights_.config; }
@@ -36,6 +39,8 @@ class BasicModel {
   // set it once after loading. Concurrent calls sharing a multi-threaded model take turns on its threads.
   void set_threads(unsigned n) { backend_.set_threads(n); }
   unsigned threads() const { return backend_.threads(); }
+  // The instruction set the kernels run with (fixed at load).
+  Isa isa() const { return backend_.isa(); }
   const ModelWeights& weights() const { return weights_; }
   State new_state() const { return State(weights_.config); }
   std::size_t vocab_size() const { return static_cast<std::size_t>(weights_.config.vocab_size); }
@@ -94,16 +99,24 @@ class BasicModel {
   }
 
  private:
-  static BasicModel prepared(ModelWeights w, const LoadOptions& opts) {
-    if (opts.quant == Quant::int8) quantize_int8(w);
-    return BasicModel(std::move(w), opts.activations);
+  static ModelWeights quantized(ModelWeights w, Quant quant) {
+    if (quant == Quant::int8) quantize_int8(w);
+    return w;
   }
 
   ModelWeights weights_;
   Backend backend_;
 };
 
+#if defined(RWKV7_EXTERN_KERNELS)
+// Linked with rwkv7::dispatch: kernels for every ISA level, the widest this CPU runs picked at load.
+inline constexpr bool kRuntimeDispatch = true;
+using Model = BasicModel<backend::CpuDispatch>;
+#else
+// Header-only: the kernels of the ISA the compiler flags select.
+inline constexpr bool kRuntimeDispatch = false;
 using Model = BasicModel<backend::Cpu>;
+#endif
 // Plain C++ kernels in a fixed order: the exact path the SIMD kernels are tested against.
 using ReferenceModel = BasicModel<backend::CpuReference>;
 

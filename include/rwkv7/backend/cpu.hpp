@@ -7,24 +7,14 @@
 #include <span>
 #include <vector>
 
+#include "../detail/isa.hpp"
+#include "../forward_request.hpp"
 #include "../layers/channel_mix.hpp"
 #include "../layers/time_mix.hpp"
 #include "../options.hpp"
-#include "../state.hpp"
-#include "../token.hpp"
 
-namespace rwkv7 {
-
-// One sequence's share of a forward call: feed `tokens` to `state`, then write the logits of the last token
-// (all vocabulary rows, or only `rows` when given) to `logits`.
-struct ForwardRequest {
-  State* state = nullptr;
-  std::span<const Token> tokens;
-  float* logits = nullptr;
-  std::span<const Token> rows;  // empty = every row of the head
-};
-
-namespace backend {
+namespace rwkv7::backend {
+inline namespace RWKV7_ISA_NAMESPACE {
 
 // K: the kernel set (detail::SimdKernels for speed, detail::ExactKernels as the reference).
 template <class K>
@@ -34,9 +24,12 @@ class CpuWith {
   // stay a few MB however long the prompt.
   static constexpr std::size_t kMaxColumns = 64;
 
-  explicit CpuWith(const ModelWeights& w, Activations activations = Activations::f32)
-      : bf16_activations_(activations == Activations::bf16), c_(w.config), emb_(w.emb), head_(w.head), ln0_w_(detail::to_float(w.ln0_w)), ln0_b_(detail::to_float(w.ln0_b)),
+  explicit CpuWith(const ModelWeights& w, const LoadOptions& opts = {})
+      : bf16_activations_(opts.activations == Activations::bf16), c_(w.config), emb_(w.emb), head_(w.head), ln0_w_(detail::to_float(w.ln0_w)), ln0_b_(detail::to_float(w.ln0_b)),
         ln_out_w_(detail::to_float(w.ln_out_w)), ln_out_b_(detail::to_float(w.ln_out_b)) {
+    if (opts.isa != Isa::best && opts.isa != Isa::RWKV7_ISA)
+      detail::fail(Errc::argument, std::string("LoadOptions::isa: this program runs the ") + isa_name(Isa::RWKV7_ISA) + " kernels it was compiled for, not " +
+                                       isa_name(opts.isa) + " (link rwkv7::dispatch to choose at run time)");
     for (std::size_t i = 0; i < w.layers.size(); ++i) {
       const LayerWeights& L = w.layers[i];
       const auto li = static_cast<std::int64_t>(i);
@@ -140,10 +133,11 @@ class CpuWith {
   // Threads used inside each call (1 = the calling thread only). Results do not depend on it.
   void set_threads(unsigned n) { pool_ = n > 1 ? std::make_shared<detail::ThreadPool>(n) : nullptr; }
   unsigned threads() const { return pool_ ? pool_->size() : 1; }
+  static Isa isa() { return Isa::RWKV7_ISA; }
 };
 
 using Cpu = CpuWith<detail::SimdKernels>;
 using CpuReference = CpuWith<detail::ExactKernels>;
 
-}  // namespace backend
-}  // namespace rwkv7
+}  // namespace RWKV7_ISA_NAMESPACE
+}  // namespace rwkv7::backend

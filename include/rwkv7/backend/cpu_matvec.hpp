@@ -17,8 +17,10 @@
 #include "../model/weights.hpp"
 #include "../layers/wkv7.hpp"
 #include "simd_dot.hpp"
+#include "../detail/isa.hpp"
 
 namespace rwkv7::detail {
+inline namespace RWKV7_ISA_NAMESPACE {
 
 struct ExactKernels {
   // Sixteen partial sums in a fixed order; no reassociation by the compiler (no -ffast-math needed).
@@ -197,4 +199,5 @@ inline std::vector<float> to_float(const TensorView& t) {
   return out;
 }
 
+}  // namespace RWKV7_ISA_NAMESPACE
 }  // namespace rwkv7::detail

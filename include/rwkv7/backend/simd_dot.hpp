@@ -8,6 +8,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "../detail/half.hpp"
+#include "../detail/isa.hpp"
 
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
@@ -16,6 +17,7 @@
 #endif
 
 namespace rwkv7::detail::simd {
+inline namespace RWKV7_ISA_NAMESPACE {
 
 using Arch = xsimd::default_arch;
 using Floats = xsimd::batch<float, Arch>;
@@ -220,4 +222,5 @@ inline void transposed_tile(const std::byte* w, std::size_t in, std::size_t out,
     }
 }
 
+}  // namespace RWKV7_ISA_NAMESPACE
 }  // namespace rwkv7::detail::simd

@@ -5,8 +5,10 @@
 #include <cstring>
 
 #include "../io/tensor_table.hpp"
+#include "isa.hpp"
 
 namespace rwkv7::detail {
+inline namespace RWKV7_ISA_NAMESPACE {
 
 inline float bits_to_float(std::uint32_t u) {
   float f;
@@ -81,4 +83,5 @@ inline float element(const std::byte* data, DType t, std::size_t i) {
   return 0.0f;  // bind_weights refuses unsupported tensors before any element is read
 }
 
+}  // namespace RWKV7_ISA_NAMESPACE
 }  // namespace rwkv7::detail

@@ -10,7 +10,10 @@
 #include <thread>
 #include <vector>
 
+#include "isa.hpp"
+
 namespace rwkv7::detail {
+inline namespace RWKV7_ISA_NAMESPACE {
 
 class ThreadPool {
  public:
@@ -81,4 +84,5 @@ class ThreadPool {
   bool stop_ = false;
 };
 
+}  // namespace RWKV7_ISA_NAMESPACE
 }  // namespace rwkv7::detail

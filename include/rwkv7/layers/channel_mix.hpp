@@ -5,8 +5,10 @@
 
 #include "../backend/cpu_matvec.hpp"
 #include "columns.hpp"
+#include "../detail/isa.hpp"
 
 namespace rwkv7::detail {
+inline namespace RWKV7_ISA_NAMESPACE {
 
 template <class K>
 class ChannelMix {
@@ -47,4 +49,5 @@ class ChannelMix {
   ChannelMixWeights w_;
 };
 
+}  // namespace RWKV7_ISA_NAMESPACE
 }  // namespace rwkv7::detail

@@ -7,8 +7,10 @@
 #include <vector>
 
 #include "../state.hpp"
+#include "../detail/isa.hpp"
 
 namespace rwkv7::detail {
+inline namespace RWKV7_ISA_NAMESPACE {
 
 struct Segment {
   State* state;
@@ -39,4 +41,5 @@ struct ColumnPointers {
   }
 };
 
+}  // namespace RWKV7_ISA_NAMESPACE
 }  // namespace rwkv7::detail

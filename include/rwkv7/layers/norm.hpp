@@ -4,7 +4,10 @@
 #include <cmath>
 #include <cstdint>
 
+#include "../detail/isa.hpp"
+
 namespace rwkv7::detail {
+inline namespace RWKV7_ISA_NAMESPACE {
 
 // out = (x − mean) / sqrt(var + eps) · w + b over n elements (biased variance, as torch).
 inline void layer_norm(const float* x, std::int64_t n, const float* w, const float* b, double eps, float* out) {
@@ -25,4 +28,5 @@ inline void group_norm(const float* x, std::int64_t heads, std::int64_t n, const
 
 inline float sigmoid(float z) { return 1.0f / (1.0f + std::exp(-z)); }
 
+}  // namespace RWKV7_ISA_NAMESPACE
 }  // namespace rwkv7::detail

@@ -9,8 +9,10 @@
 #include "columns.hpp"
 #include "norm.hpp"
 #include "wkv7.hpp"
+#include "../detail/isa.hpp"
 
 namespace rwkv7::detail {
+inline namespace RWKV7_ISA_NAMESPACE {
 
 template <class K>
 class TimeMix {
@@ -151,4 +153,5 @@ class TimeMix {
   TimeMixWeights w_;  // views of the large matrices, read in place
 };
 
+}  // namespace RWKV7_ISA_NAMESPACE
 }  // namespace rwkv7::detail

@@ -4,8 +4,10 @@
 #include <cstdint>
 
 #include "../backend/simd_dot.hpp"
+#include "../detail/isa.hpp"
 
 namespace rwkv7::detail {
+inline namespace RWKV7_ISA_NAMESPACE {
 
 // State S [N(value i)][N(key j)], FORMATS.md §0 / rwkv_v7_numpy.py:
 //   S ← S·diag(decay) + (S·(−kk)) (kk⊙a)ᵀ + v kᵀ ;  o = S r
@@ -48,4 +50,5 @@ inline void wkv7_step_simd(float* S, std::int64_t N, const float* r, const float
   }
 }
 
+}  // namespace RWKV7_ISA_NAMESPACE
 }  // namespace rwkv7::detail

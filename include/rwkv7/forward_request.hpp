@@ -1,0 +1,20 @@
+// rwkv7/forward_request.hpp — one sequence's share of a forward call, as every backend takes it.
+#pragma once
+
+#include <span>
+
+#include "state.hpp"
+#include "token.hpp"
+
+namespace rwkv7 {
+
+// Feed `tokens` to `state`, then write the logits of the last token (all vocabulary rows, or only `rows` when
+// given) to `logits`.
+struct ForwardRequest {
+  State* state = nullptr;
+  std::span<const Token> tokens;
+  float* logits = nullptr;
+  std::span<const Token> rows;  // empty = every row of the head
+};
+
+}  // namespace rwkv7
