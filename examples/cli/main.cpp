@@ -26,9 +26,11 @@ const char* kUsage =
     "                 [--save-state F] [--load-state F]\n"
     "  rwkv7 chat --model M --vocab V [--max-tokens N] [SAMPLING]      (type /save F, /load F, /reset, /quit)\n"
     "  rwkv7 bench --model M [--threads N] [--tokens N] [--prefill N] [--text F [--vocab V] [--accuracy-tokens N]]\n"
-    "Any command that takes --model also takes --quant none|int8 (int8: large matrices quantized at load) and\n"
-    "--activations f32|bf16 (bf16: activations rounded to bf16 before products with bf16 weights, faster prefill);\n"
-    "bench --text compares such a model with the exact one over the text's tokens.\n"
+    "Any command that takes --model also takes --quant none|int8 (int8: large matrices quantized at load),\n"
+    "--activations f32|bf16 (bf16: activations rounded to bf16 before products with bf16 weights, faster prefill)\n"
+    "and --isa best|sse2|avx2|avx512|avx512_bf16|neon64 (the kernels' instruction set; best: the widest this CPU runs;\n"
+    "others only where the program holds them, i.e. when linked with rwkv7::dispatch). bench --text compares\n"
+    "such a model with the exact one over the text's tokens.\n"
     "logits, generate, chat and bench take --threads N (results do not depend on it).\n"
     "SAMPLING: [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--presence-penalty X] [--frequency-penalty X]\n"
     "          [--penalty-decay D] [--seed S]\n"
@@ -174,7 +176,12 @@ rwkv7::LoadOptions load_options(const Args& a) {
   if (q != "none" && q != "int8") throw UsageError{"--quant must be none or int8"};
   std::string act = a.get("--activations", "f32");
   if (act != "f32" && act != "bf16") throw UsageError{"--activations must be f32 or bf16"};
-  return {q == "int8" ? rwkv7::Quant::int8 : rwkv7::Quant::none, act == "bf16" ? rwkv7::Activations::bf16 : rwkv7::Activations::f32};
+  const std::string isa = a.get("--isa", "best");
+  rwkv7::LoadOptions o{q == "int8" ? rwkv7::Quant::int8 : rwkv7::Quant::none, act == "bf16" ? rwkv7::Activations::bf16 : rwkv7::Activations::f32};
+  for (auto i : {rwkv7::Isa::best, rwkv7::Isa::scalar, rwkv7::Isa::sse2, rwkv7::Isa::avx, rwkv7::Isa::avx2, rwkv7::Isa::avx512, rwkv7::Isa::avx512_bf16, rwkv7::Isa::neon64})
+    if (isa == rwkv7::isa_name(i)) o.isa = i;
+  if (isa != rwkv7::isa_name(o.isa)) throw UsageError{"--isa: unknown instruction set '" + isa + "'"};
+  return o;
 }
 
 // --model with the options every model-running command shares: --quant and --threads.
@@ -202,7 +209,7 @@ int cmd_info(const Args& a) {
                       {"lora_w", c.lora_w},         {"lora_a", c.lora_a},         {"lora_v", c.lora_v},
                       {"lora_g", c.lora_g},         {"layer_norm_eps", c.layer_norm_eps},
                       {"group_norm_eps", c.group_norm_eps}, {"format", c.format}, {"naming", c.naming},
-                      {"dtype", c.dtype},           {"arch", "x070"}};
+                      {"dtype", c.dtype},           {"arch", "x070"},             {"isa", rwkv7::isa_name(model.isa())}};
   std::cout << j.dump() << "\n";
   return 0;
 }
@@ -329,29 +336,23 @@ double peak_rss_mb() {
 // the bound a decode step (which reads every weight once) cannot beat.
 double streaming_read_gb_s(unsigned threads) {
   const std::size_t bytes = std::size_t{1} << 30;
-  std::vector<float> buf(bytes / sizeof(float), 1.0f);
+  std::vector<std::uint64_t> buf(bytes / sizeof(std::uint64_t), 1);
   rwkv7::detail::ThreadPool pool(threads);
   double best = 0.0;
   for (int rep = 0; rep < 5; ++rep) {
-    std::vector<float> partial(threads, 0.0f);
+    std::vector<std::uint64_t> partial(threads, 0);
     auto t0 = std::chrono::steady_clock::now();
     pool.parallel_for(threads, [&](std::size_t b, std::size_t e) {
       for (std::size_t t = b; t < e; ++t) {
         const std::size_t n = buf.size() / threads;
-        const float* p = buf.data() + t * n;
-        rwkv7::detail::simd::Floats a0(0.0f), a1(0.0f), a2(0.0f), a3(0.0f);
-        constexpr std::size_t W = rwkv7::detail::simd::kWidth;
-        for (std::size_t i = 0; i + 4 * W <= n; i += 4 * W) {
-          a0 += rwkv7::detail::simd::Floats::load_unaligned(p + i);
-          a1 += rwkv7::detail::simd::Floats::load_unaligned(p + i + W);
-          a2 += rwkv7::detail::simd::Floats::load_unaligned(p + i + 2 * W);
-          a3 += rwkv7::detail::simd::Floats::load_unaligned(p + i + 3 * W);
-        }
-        partial[t] = xsimd::hadd((a0 + a1) + (a2 + a3));
+        const std::uint64_t* p = buf.data() + t * n;
+        std::uint64_t sum = 0;  // integer adds: the compiler vectorizes them with whatever SIMD the flags allow
+        for (std::size_t i = 0; i < n; ++i) sum += p[i];
+        partial[t] = sum;
       }
     });
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    volatile float sink = partial[0];
+    volatile std::uint64_t sink = partial[0];
     (void)sink;
     best = std::max(best, static_cast<double>(bytes) / s / 1e9);
   }
@@ -436,7 +437,7 @@ int cmd_bench(const Args& a) {
   }
   nlohmann::ordered_json j = {{"decode_tok_s", decode_tok_s}, {"prefill_tok_s", prefill_tok_s}, {"bandwidth_gb_s", bandwidth},
                               {"achieved_gb_s", achieved},    {"decode_bw_ratio", achieved / bandwidth}, {"load_ms", load_ms},
-                              {"rss_mb", rss_mb},      {"threads", threads},
+                              {"rss_mb", rss_mb},      {"threads", threads},          {"isa", rwkv7::isa_name(model.isa())},
                               {"quant", a.get("--quant", "none")}, {"activations", a.get("--activations", "f32")}};
   if (!accuracy.is_null()) j["accuracy"] = accuracy;
   std::cout << j.dump() << "\n";
@@ -447,12 +448,12 @@ int cmd_bench(const Args& a) {
 
 int main(int argc, char** argv) {
   const std::map<std::string, std::pair<int (*)(const Args&), std::set<std::string>>> commands = {
-      {"info", {cmd_info, {"--model", "--quant", "--activations"}}},
+      {"info", {cmd_info, {"--model", "--quant", "--activations", "--isa"}}},
       {"tokenize", {cmd_tokenize, {"--vocab", "--text", "--file"}}},
-      {"logits", {cmd_logits, {"--model", "--tokens", "--at", "--out", "--mode", "--quant", "--activations", "--threads"}}},
-      {"generate", {cmd_generate, with_sampling({"--model", "--vocab", "--prompt", "--max-tokens", "--stop", "--allow-tokens", "--save-state", "--load-state", "--quant", "--activations", "--threads"})}},
-      {"chat", {cmd_chat, with_sampling({"--model", "--vocab", "--max-tokens", "--quant", "--activations", "--threads"})}},
-      {"bench", {cmd_bench, {"--model", "--threads", "--tokens", "--prefill", "--quant", "--activations", "--text", "--vocab", "--accuracy-tokens"}}},
+      {"logits", {cmd_logits, {"--model", "--tokens", "--at", "--out", "--mode", "--quant", "--activations", "--isa", "--threads"}}},
+      {"generate", {cmd_generate, with_sampling({"--model", "--vocab", "--prompt", "--max-tokens", "--stop", "--allow-tokens", "--save-state", "--load-state", "--quant", "--activations", "--isa", "--threads"})}},
+      {"chat", {cmd_chat, with_sampling({"--model", "--vocab", "--max-tokens", "--quant", "--activations", "--isa", "--threads"})}},
+      {"bench", {cmd_bench, {"--model", "--threads", "--tokens", "--prefill", "--quant", "--activations", "--isa", "--text", "--vocab", "--accuracy-tokens"}}},
   };
   try {
     if (argc < 2) throw UsageError{"missing command"};

@@ -116,6 +116,8 @@ using Model = BasicModel<backend::CpuDispatch>;
 // Header-only: the kernels of the ISA the compiler flags select.
 inline constexpr bool kRuntimeDispatch = false;
 using Model = BasicModel<backend::Cpu>;
+// The ISAs this program holds kernels for that this CPU can run: here only the compiled one.
+inline std::vector<Isa> available_isas() { return {backend::Cpu::isa()}; }
 #endif
 // Plain C++ kernels in a fixed order: the exact path the SIMD kernels are tested against.
 using ReferenceModel = BasicModel<backend::CpuReference>;

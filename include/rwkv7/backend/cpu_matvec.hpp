@@ -53,6 +53,7 @@ struct ExactKernels {
   static constexpr auto wkv7_step = detail::wkv7_step;
 };
 
+#if RWKV7_SIMD
 struct SimdKernels {
   template <class Load, std::size_t R, std::size_t C, class Act>
   static void dot_tile(const std::byte* const* rows, const Act* const* xs, std::size_t in, float* out) {
@@ -67,6 +68,9 @@ struct SimdKernels {
   }
   static constexpr auto wkv7_step = detail::wkv7_step_simd;
 };
+#else
+using SimdKernels = ExactKernels;  // no SIMD instruction set here: the reference kernels are the fast path
+#endif
 
 // Below this many multiply-adds a matrix product is not worth waking other threads for.
 constexpr std::size_t kParallelWork = 1 << 16;

@@ -5,10 +5,11 @@
 // portable fallback. The arch is xsimd::default_arch, i.e. what the compiler flags (-march) allow.
 #pragma once
 
-#include <xsimd/xsimd.hpp>
-
 #include "../detail/half.hpp"
 #include "../detail/isa.hpp"
+
+#if RWKV7_SIMD
+#include <xsimd/xsimd.hpp>
 
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
@@ -134,6 +135,19 @@ inline void prefetch_ahead(const std::byte* first_row, std::size_t tile_bytes, s
   for (std::size_t b = 0; b < step; b += 64) __builtin_prefetch(p + b);
 }
 
+// Pins a vector to a register. Some tunings (GCC's -mtune=znver3, which -march=native picks on AMD EPYC) fold
+// the activation load into each of the R FMAs that use it: R times the loads in a loop that is bound by loads
+// (prefill measured 1.6x slower). The empty asm makes the loaded value opaque, so it is loaded once.
+inline void keep_in_register(Floats& x) {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  typename Floats::register_type r = x;
+  __asm__("" : "+v"(r));
+  x = r;
+#else
+  (void)x;
+#endif
+}
+
 inline Floats load_activations(const float* x, std::size_t i) { return Floats::load_unaligned(x + i); }
 inline Floats load_activations(const std::uint16_t* x, std::size_t i) { return load<LoadBF16>(reinterpret_cast<const std::byte*>(x), i); }
 
@@ -147,7 +161,8 @@ inline void dot_tile(const std::byte* const* rows, const Act* const* xs, std::si
     prefetch_ahead(rows[0], R * n * Load::size, R * i * Load::size, R * kWidth * Load::size);
     for (std::size_t r = 0; r < R; ++r) w[r] = load<Load>(rows[r], i);
     for (std::size_t c = 0; c < C; ++c) {
-      const Floats x = load_activations(xs[c], i);
+      Floats x = load_activations(xs[c], i);
+      keep_in_register(x);
       for (std::size_t r = 0; r < R; ++r) acc[r * C + c] = xsimd::fma(w[r], x, acc[r * C + c]);
     }
   }
@@ -224,3 +239,4 @@ inline void transposed_tile(const std::byte* w, std::size_t in, std::size_t out,
 
 }  // namespace RWKV7_ISA_NAMESPACE
 }  // namespace rwkv7::detail::simd
+#endif  // RWKV7_SIMD

@@ -9,20 +9,32 @@
 // checks a linked dispatch program for any function outside an ISA namespace that uses more than the baseline.
 #pragma once
 
-#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512BF16__)
+// RWKV7_SIMD is 0 where xsimd has no instruction set to offer (e.g. WebAssembly without simd128, RISC-V) or
+// when RWKV7_NO_SIMD is defined: the CPU backend then runs the plain C++ reference kernels.
+#if defined(RWKV7_NO_SIMD)
+#define RWKV7_ISA scalar
+#define RWKV7_SIMD 0
+#elif defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512BF16__)
 #define RWKV7_ISA avx512_bf16
+#define RWKV7_SIMD 1
 #elif defined(__AVX512F__) && defined(__AVX512BW__)
 #define RWKV7_ISA avx512
+#define RWKV7_SIMD 1
 #elif defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
 #define RWKV7_ISA avx2
+#define RWKV7_SIMD 1
 #elif defined(__AVX__)  // AVX without the AVX2 set: the kernels use no AVX-specific paths, but the compiler does
 #define RWKV7_ISA avx
+#define RWKV7_SIMD 1
 #elif defined(__SSE2__) || defined(_M_X64)
 #define RWKV7_ISA sse2
+#define RWKV7_SIMD 1
 #elif defined(__aarch64__)
 #define RWKV7_ISA neon64
+#define RWKV7_SIMD 1
 #else
 #define RWKV7_ISA scalar
+#define RWKV7_SIMD 0
 #endif
 
 #define RWKV7_ISA_CONCAT_(a, b) a##b

@@ -28,6 +28,7 @@ inline void wkv7_step(float* S, std::int64_t N, const float* r, const float* dec
   }
 }
 
+#if RWKV7_SIMD
 inline void wkv7_step_simd(float* S, std::int64_t N, const float* r, const float* decay, const float* k, const float* v,
                            const float* kk, const float* kka, float* o) {
   using simd::Floats;
@@ -49,6 +50,7 @@ inline void wkv7_step_simd(float* S, std::int64_t N, const float* r, const float
     o[i] = xsimd::hadd(out);
   }
 }
+#endif
 
 }  // namespace RWKV7_ISA_NAMESPACE
 }  // namespace rwkv7::detail
