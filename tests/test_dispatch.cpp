@@ -44,9 +44,13 @@ TEST_CASE("dispatch: an ISA the program lacks is refused by name") {
   const auto& f = all.front();
   const std::string best = rwkv7::isa_name(isas().back());
 #if defined(__x86_64__)
-  CHECK_THROWS_WITH_AS(rwkv7::Model::load(f.model_path, {.isa = rwkv7::Isa::neon64}),
-                       ("rwkv7 [argument] LoadOptions::isa: neon64 kernels are not in this program (best here: " + best + ")").c_str(), rwkv7::Error);
+  const rwkv7::Isa absent = rwkv7::Isa::neon64;
+#else
+  const rwkv7::Isa absent = rwkv7::Isa::avx512;
 #endif
+  CHECK_THROWS_WITH_AS(rwkv7::Model::load(f.model_path, {.isa = absent}),
+                       ("rwkv7 [argument] LoadOptions::isa: " + std::string(rwkv7::isa_name(absent)) + " kernels are not in this program (best here: " + best + ")").c_str(),
+                       rwkv7::Error);
 }
 
 TEST_CASE("dispatch: every ISA matches the float64 reference in token and chunk mode, independent of threads") {

@@ -166,6 +166,38 @@ TEST_CASE("int8 weights: SIMD equals the exact kernels, and the logits stay near
   }
 }
 
+TEST_CASE("int8 quantization: one scale per row, max|w| / 127, and every weight within half a step") {
+  for (const auto& f : fixtures()) {
+    const rwkv7::ModelWeights original = rwkv7::bind_weights(rwkv7::load_tensors(f.model_path));
+    rwkv7::ModelWeights q = rwkv7::bind_weights(rwkv7::load_tensors(f.model_path));
+    rwkv7::quantize_int8(q);
+    INFO(f.name);
+    const std::pair<const rwkv7::Linear*, const rwkv7::Linear*> checked[] = {{&original.head, &q.head},
+                                                                             {&original.layers[0].ffn.key, &q.layers[0].ffn.key},
+                                                                             {&original.layers.back().att.output, &q.layers.back().att.output}};
+    for (const auto& [w, wq] : checked) {
+      REQUIRE(wq->w.dtype == rwkv7::DType::q8);
+      const auto rows = static_cast<std::size_t>(w->out), cols = static_cast<std::size_t>(w->in);
+      double worst = 0.0;  // max over weights of |q·s − w| / s: at most one half (plus float rounding)
+      bool peaks_ok = true;
+      for (std::size_t o = 0; o < rows; ++o) {
+        double peak = 0.0;
+        for (std::size_t i = 0; i < cols; ++i) peak = std::max(peak, std::abs(static_cast<double>(rwkv7::detail::element(w->w.data, w->w.dtype, o * cols + i))));
+        const double s = wq->row_scale[o];
+        peaks_ok = peaks_ok && std::abs(s - peak / 127.0) <= 1e-6 * peak;
+        for (std::size_t i = 0; i < cols; ++i) {
+          const double v = rwkv7::detail::element(w->w.data, w->w.dtype, o * cols + i);
+          const double qv = static_cast<std::int8_t>(wq->w.data[o * cols + i]);
+          worst = std::max(worst, std::abs(qv * s - v) / s);
+        }
+      }
+      CHECK(peaks_ok);
+      CHECK(worst <= 0.5 + 1e-4);
+      CHECK(worst > 0.25);  // the weights are really rounded (random weights are not on the int8 grid)
+    }
+  }
+}
+
 TEST_CASE("bf16 activations: near the float64 reference, SIMD equals the exact kernels, chunking and threads change nothing") {
   const rwkv7::LoadOptions bf16{rwkv7::Quant::none, rwkv7::Activations::bf16};
   for (const auto& f : fixtures()) {

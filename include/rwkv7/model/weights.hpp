@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <memory>
+#include <cstring>
 #include <functional>
+#include <memory>
+#include <vector>
 
 #include "../detail/half.hpp"
 #include "../io/tensor_table.hpp"
@@ -51,7 +53,7 @@ struct ModelWeights {
   std::vector<LayerWeights> layers;
   TensorView ln_out_w, ln_out_b; // [C]
   Linear head;                   // [V, C]
-  std::vector<std::shared_ptr<const std::vector<std::byte>>> owned;  // storage made at load (quantized weights)
+  std::vector<std::shared_ptr<const std::byte[]>> owned;  // storage made at load (quantized weights)
 };
 
 namespace detail {
@@ -347,6 +349,34 @@ inline ModelWeights bind_weights(TensorTable table) {
   return m;
 }
 
+namespace detail {
+
+// An [rows, cols] matrix to int8, one scale per row: q = round(w / s) (half away from zero), s = max|w| / 127.
+// One typed pass per row, so the conversion, the peak and the rounding vectorize (load time, not accuracy).
+template <class Load>
+void quantize_rows(const std::byte* w, std::size_t rows, std::size_t cols, float* scale, std::int8_t* q) {
+  std::vector<float> row(cols);
+  for (std::size_t o = 0; o < rows; ++o) {
+    const std::byte* src = w + o * cols * Load::size;
+    std::uint32_t peak_bits = 0;  // the bits of |w| order like the magnitudes, and an integer max vectorizes
+    for (std::size_t i = 0; i < cols; ++i) {
+      row[i] = Load::at(src, i);
+      std::uint32_t bits;
+      std::memcpy(&bits, &row[i], sizeof bits);
+      peak_bits = std::max(peak_bits, bits & 0x7fffffffu);
+    }
+    const float peak = bits_to_float(peak_bits);
+    const float s = peak > 0.0f ? peak / 127.0f : 1.0f;
+    for (std::size_t i = 0; i < cols; ++i) {
+      const float t = row[i] / s;  // |t| <= 127
+      q[o * cols + i] = static_cast<std::int8_t>(static_cast<int>(t + (t < 0.0f ? -0.5f : 0.5f)));
+    }
+    scale[o] = s;
+  }
+}
+
+}  // namespace detail
+
 // Quantizes the large matrices (the four TimeMix projections, the FFN, the head) to int8 with one scale per
 // output row (symmetric, round to nearest): half the bytes of bf16 per decoded token. LoRA factors, norms
 // and the embedding stay as they are.
@@ -354,19 +384,18 @@ inline void quantize_int8(ModelWeights& m) {
   auto quantize = [&](Linear& L) {
     if (L.transposed || L.w.dtype == DType::q8) return;
     const auto rows = static_cast<std::size_t>(L.out), cols = static_cast<std::size_t>(L.in);
-    auto storage = std::make_shared<std::vector<std::byte>>(rows * sizeof(float) + rows * cols);
-    auto* scale = reinterpret_cast<float*>(storage->data());  // first, so it is aligned
-    auto* q = reinterpret_cast<std::int8_t*>(storage->data() + rows * sizeof(float));
-    std::vector<float> row(cols);
-    for (std::size_t o = 0; o < rows; ++o) {
-      float peak = 0.0f;
-      for (std::size_t i = 0; i < cols; ++i) peak = std::max(peak, std::fabs(row[i] = detail::element(L.w.data, L.w.dtype, o * cols + i)));
-      const float s = peak > 0.0f ? peak / 127.0f : 1.0f;
-      for (std::size_t i = 0; i < cols; ++i) q[o * cols + i] = static_cast<std::int8_t>(std::lround(row[i] / s));
-      scale[o] = s;
+    // Left uninitialized (every byte is written below): zeroing it first took as long as the quantization.
+    std::shared_ptr<std::byte[]> storage(new std::byte[rows * sizeof(float) + rows * cols]);
+    auto* scale = reinterpret_cast<float*>(storage.get());  // first, so it is aligned
+    auto* q = reinterpret_cast<std::int8_t*>(storage.get() + rows * sizeof(float));
+    switch (L.w.dtype) {
+      case DType::f32: detail::quantize_rows<detail::LoadF32>(L.w.data, rows, cols, scale, q); break;
+      case DType::bf16: detail::quantize_rows<detail::LoadBF16>(L.w.data, rows, cols, scale, q); break;
+      case DType::f16: detail::quantize_rows<detail::LoadF16>(L.w.data, rows, cols, scale, q); break;
+      default: detail::fail(Errc::dtype, "quantize_int8: a matrix with an unsupported dtype");
     }
     L.w.dtype = DType::q8;
-    L.w.data = storage->data() + rows * sizeof(float);
+    L.w.data = storage.get() + rows * sizeof(float);
     L.row_scale = scale;
     m.owned.push_back(storage);
   };
