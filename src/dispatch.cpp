@@ -1,6 +1,7 @@
 // src/dispatch.cpp — rwkv7::dispatch: finds what this CPU runs and builds the CPU backend for it. Compiled with
-// the target's baseline flags; it also holds the baseline backend, and comes first in the library so that any
-// inline function the ISA files share with it is taken from here (tests/check_isa_symbols.py checks the result).
+// the target's baseline flags, it also holds the baseline backend. A program refers only to this file, so the
+// linker loads it before the ISA files, and any inline function they share with it is taken from here
+// (tests/check_isa_symbols.sh checks the linked result).
 #include <rwkv7/backend/cpu_dispatch.hpp>
 
 #if defined(__x86_64__) || defined(__i386__)

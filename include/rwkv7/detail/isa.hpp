@@ -5,7 +5,7 @@
 // backend, its thread pool) lives in the inline namespace RWKV7_ISA_NAMESPACE. With the compiled dispatch
 // target, one program holds the same headers compiled for several ISAs; distinct namespaces give them distinct
 // symbols, so the linker can never keep an AVX-512 copy of an inline function for the AVX2 or baseline path
-// (STYLE R8). Code outside it (file readers, weights, State) must not depend on the ISA; tests/check_isa_symbols.py
+// (STYLE R8). Code outside it (file readers, weights, State) must not depend on the ISA; tests/check_isa_symbols.sh
 // checks a linked dispatch program for any function outside an ISA namespace that uses more than the baseline.
 #pragma once
 

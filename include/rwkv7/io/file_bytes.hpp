@@ -55,6 +55,7 @@ class FileBytes {
       }
       f.mapping_ = std::shared_ptr<void>(p, [size = f.size_](void* q) { ::munmap(q, size); });
       f.data_ = static_cast<const std::byte*>(p);
+      f.mapped_ = true;
     }
     ::close(fd);
 #else
@@ -85,8 +86,24 @@ class FileBytes {
   std::size_t size() const { return size_; }
   const std::string& name() const { return name_; }
 
+  // The caller is done with [p, p + n) for now (e.g. a matrix it has just quantized): a mapped file drops the
+  // whole pages inside it from this process's memory, and touching them again reads them back from the file.
+  // Bytes the caller owns, or read into memory, are left alone.
+  void release(const std::byte* p, std::size_t n) const {
+#if defined(RWKV7_HAVE_MMAP) && defined(MADV_DONTNEED)
+    if (!mapped_ || p < data_ || n > size_ || static_cast<std::size_t>(p - data_) > size_ - n) return;
+    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const std::uintptr_t first = (reinterpret_cast<std::uintptr_t>(p) + page - 1) / page * page;
+    const std::uintptr_t last = (reinterpret_cast<std::uintptr_t>(p) + n) / page * page;
+    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+#else
+    (void)p, (void)n;
+#endif
+  }
+
  private:
   std::shared_ptr<void> mapping_;  // owner (munmap / vector); empty for caller-owned views
+  bool mapped_ = false;            // data_ is this object's own read-only file mapping
   const std::byte* data_ = nullptr;
   std::size_t size_ = 0;
   std::string name_;

@@ -378,8 +378,8 @@ void quantize_rows(const std::byte* w, std::size_t rows, std::size_t cols, float
 }  // namespace detail
 
 // Quantizes the large matrices (the four TimeMix projections, the FFN, the head) to int8 with one scale per
-// output row (symmetric, round to nearest): half the bytes of bf16 per decoded token. LoRA factors, norms
-// and the embedding stay as they are.
+// output row (symmetric, round to nearest): half the bytes of bf16 per decoded token, and the file's pages of
+// each matrix are released once it is converted. LoRA factors, norms and the embedding stay as they are.
 inline void quantize_int8(ModelWeights& m) {
   auto quantize = [&](Linear& L) {
     if (L.transposed || L.w.dtype == DType::q8) return;
@@ -394,6 +394,7 @@ inline void quantize_int8(ModelWeights& m) {
       case DType::f16: detail::quantize_rows<detail::LoadF16>(L.w.data, rows, cols, scale, q); break;
       default: detail::fail(Errc::dtype, "quantize_int8: a matrix with an unsupported dtype");
     }
+    m.table.bytes().release(L.w.data, rows * cols * dtype_size(L.w.dtype));  // the int8 copy replaces it
     L.w.dtype = DType::q8;
     L.w.data = storage.get() + rows * sizeof(float);
     L.row_scale = scale;
