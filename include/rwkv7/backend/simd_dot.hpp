@@ -2,7 +2,8 @@
 // bf16 or fp16, read in place) with fp32 (or bf16-rounded) activations, as register tiles; and the products with
 // [in, out]-stored (LoRA) matrices.
 // Arithmetic uses xsimd; widening bf16/fp16 loads use the ISA's own instructions where xsimd has none, with a
-// portable fallback. The arch is xsimd::default_arch, i.e. what the compiler flags (-march) allow.
+// portable fallback. The arch is xsimd::default_arch, i.e. what the compiler flags (-march) allow; where there is
+// none (RWKV7_SIMD 0) this header is empty and the reference kernels serve as the fast path.
 #pragma once
 
 #include "../detail/half.hpp"
