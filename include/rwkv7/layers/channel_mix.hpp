@@ -18,7 +18,7 @@ class ChannelMix {
 
   struct Scratch {
     ColumnBuffer xk, h;
-    ColumnPointers prev;
+    TokenShift shift;
   };
 
   // xn: LayerNorm(ln2) of the residual, n columns × C; out: the residual update, n columns × C.
@@ -26,15 +26,13 @@ class ChannelMix {
     const auto C = static_cast<std::size_t>(C_);
     float* xk = s.xk.get(n, C_);
     float* h = s.h.get(n, F_);
-    const float** prev = s.prev.get(n);
-    for (const Segment& seg : segments)
-      for (std::size_t c = seg.first; c < seg.first + seg.count; ++c) prev[c] = previous_column(xn, C, seg, c, seg.state->ffn_shift(layer_));
+    auto kept = [this](State& st) { return st.ffn_shift(layer_); };
+    const float* const* prev = s.shift.inputs(xn, C, segments, n, kept);
     matmul.parallel(n, 2 * C, [&](std::size_t c0, std::size_t c1) {
       for (std::size_t c = c0; c < c1; ++c)
         for (std::size_t i = 0; i < C; ++i) xk[c * C + i] = xn[c * C + i] + (prev[c][i] - xn[c * C + i]) * x_k_[i];
     });
-    for (const Segment& seg : segments)
-      std::copy(xn + (seg.first + seg.count - 1) * C, xn + (seg.first + seg.count) * C, seg.state->ffn_shift(layer_));
+    TokenShift::keep_last(xn, C, segments, kept);
     matmul(w_.key, xk, n, h);
     const auto F = static_cast<std::size_t>(F_);
     matmul.parallel(n, 2 * F, [&](std::size_t c0, std::size_t c1) {

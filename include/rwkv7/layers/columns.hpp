@@ -3,6 +3,7 @@
 // step is many segments of one column each.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <vector>
 
@@ -17,12 +18,6 @@ struct Segment {
   std::size_t first, count;  // columns [first, first + count), in sequence order
 };
 
-// The input a token-shift mix sees for column c: the previous column of the same segment, or for the first
-// column the vector the State kept from the previous call.
-inline const float* previous_column(const float* columns, std::size_t width, const Segment& s, std::size_t c, const float* kept) {
-  return c == s.first ? kept : columns + (c - 1) * width;
-}
-
 // Scratch vectors of n columns × width, reused across layers and calls (sized on first use).
 struct ColumnBuffer {
   std::vector<float> data;
@@ -32,12 +27,24 @@ struct ColumnBuffer {
   }
 };
 
-// Per-column pointers (e.g. each column's token-shift input), reused like ColumnBuffer.
-struct ColumnPointers {
-  std::vector<const float*> data;
-  const float** get(std::size_t n) {
-    if (data.size() < n) data.resize(n);
-    return data.data();
+// Token shift over a chunk. inputs(): each column's previous input, i.e. the column before it in its segment,
+// or for a segment's first column the vector its State kept from the previous call. keep_last(), once the mix
+// has read them: each State keeps its segment's last input. `kept(state)` names that vector (the TimeMix or
+// ChannelMix shift of one layer). The pointer array is reused across layers and calls.
+struct TokenShift {
+  std::vector<const float*> prev;
+
+  template <class Kept>
+  const float* const* inputs(const float* columns, std::size_t width, const std::vector<Segment>& segments, std::size_t n, Kept kept) {
+    if (prev.size() < n) prev.resize(n);
+    for (const Segment& s : segments)
+      for (std::size_t c = s.first; c < s.first + s.count; ++c) prev[c] = c == s.first ? kept(*s.state) : columns + (c - 1) * width;
+    return prev.data();
+  }
+
+  template <class Kept>
+  static void keep_last(const float* columns, std::size_t width, const std::vector<Segment>& segments, Kept kept) {
+    for (const Segment& s : segments) std::copy(columns + (s.first + s.count - 1) * width, columns + (s.first + s.count) * width, kept(*s.state));
   }
 };
 

@@ -26,7 +26,7 @@ class TimeMix {
 
   struct Scratch {
     ColumnBuffer xr, xw, xk, xv, xa, xg, r, w, k, v, a, g, kk, kka, o, tmp, lora;
-    ColumnPointers prev;
+    TokenShift shift;
   };
 
   // xn: LayerNorm(ln1) of the residual, n columns × C. v_first: layer 0 writes it, later layers read it.
@@ -41,9 +41,8 @@ class TimeMix {
     float* lora = s.lora.get(n, std::max({w_.w1.out, w_.a1.out, w_.g1.out, layer_ ? w_.v1.out : std::int64_t{1}}));
 
     // Token shift: x + (x_prev − x) ⊙ x_Q; afterwards the State keeps each segment's last input.
-    const float** prev = s.prev.get(n);
-    for (const Segment& seg : segments)
-      for (std::size_t c = seg.first; c < seg.first + seg.count; ++c) prev[c] = previous_column(xn, C, seg, c, seg.state->att_shift(layer_));
+    auto kept = [this](State& st) { return st.att_shift(layer_); };
+    const float* const* prev = s.shift.inputs(xn, C, segments, n, kept);
     matmul.parallel(n, 12 * C, [&](std::size_t c0, std::size_t c1) {
       for (std::size_t c = c0; c < c1; ++c) {
         const float* x = xn + c * C;
@@ -58,8 +57,7 @@ class TimeMix {
         }
       }
     });
-    for (const Segment& seg : segments)
-      std::copy(xn + (seg.first + seg.count - 1) * C, xn + (seg.first + seg.count) * C, seg.state->att_shift(layer_));
+    TokenShift::keep_last(xn, C, segments, kept);
 
     matmul(w_.receptance, xr, n, r);
     matmul(w_.key, xk, n, k);
