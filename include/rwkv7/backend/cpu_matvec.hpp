@@ -17,6 +17,7 @@
 #include "../detail/thread_pool.hpp"
 #include "../model/weights.hpp"
 #include "../layers/wkv7.hpp"
+#include "lanes.hpp"
 #include "simd_dot.hpp"
 #include "../detail/isa.hpp"
 
@@ -52,6 +53,8 @@ struct ExactKernels {
       for (std::size_t c = 0; c < C; ++c) out[r * C + c] = dot<Load>(rows[r], xs[c], in);
   }
   static constexpr auto wkv7_step = detail::wkv7_step;
+  template <class F>
+  static void elementwise(std::size_t n, F&& f) { each_scalar(n, f); }
 };
 
 #if RWKV7_SIMD
@@ -68,6 +71,8 @@ struct SimdKernels {
     simd::transposed_tile<Load, C>(w, in, out, xs, ys);
   }
   static constexpr auto wkv7_step = detail::wkv7_step_simd;
+  template <class F>
+  static void elementwise(std::size_t n, F&& f) { each_vector(n, f); }
 };
 #else
 using SimdKernels = ExactKernels;  // no SIMD instruction set here: the reference kernels are the fast path

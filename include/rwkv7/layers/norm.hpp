@@ -26,7 +26,5 @@ inline void group_norm(const float* x, std::int64_t heads, std::int64_t n, const
   for (std::int64_t h = 0; h < heads; ++h) layer_norm(x + h * n, n, w + h * n, b + h * n, eps, out + h * n);
 }
 
-inline float sigmoid(float z) { return 1.0f / (1.0f + std::exp(-z)); }
-
 }  // namespace RWKV7_ISA_NAMESPACE
 }  // namespace rwkv7::detail

@@ -64,12 +64,12 @@ class TimeMix {
     matmul(w_.value, xv, n, v);
     // The LoRA gates; their elementwise finish (decay, a, value residual) is done per column further down.
     matmul(w_.w1, xw, n, lora);
-    apply(matmul, lora, n, w_.w1.out, [](float z) { return std::tanh(z); });
+    apply(matmul, lora, n, w_.w1.out, [](auto lanes, auto z) { return lanes.tanh(z); });
     matmul(w_.w2, lora, n, w);
     matmul(w_.a1, xa, n, lora);
     matmul(w_.a2, lora, n, a);
     matmul(w_.g1, xg, n, lora);
-    apply(matmul, lora, n, w_.g1.out, sigmoid);
+    apply(matmul, lora, n, w_.g1.out, [](auto lanes, auto z) { return lanes.sigmoid(z); });
     matmul(w_.g2, lora, n, g);  // g = σ(xg·g1)·g2: output gate
     if (layer_ > 0) {
       matmul(w_.v1, xv, n, lora);
@@ -80,16 +80,20 @@ class TimeMix {
       const float e_half = 0.6065306597126334f;
       for (std::size_t c = c0; c < c1; ++c) {
         float *wc = w + c * C, *ac = a + c * C, *vc = v + c * C, *kc = k + c * C, *kkc = kk + c * C, *kkac = kka + c * C;
-        for (std::size_t i = 0; i < C; ++i) {
-          wc[i] = std::exp(-e_half * sigmoid(w0_[i] + wc[i]));  // decay = exp(−e^−0.5 · σ(w0 + tanh(xw·w1)·w2))
-          ac[i] = sigmoid(a0_[i] + ac[i]);                      // a = σ(a0 + xa·a1·a2): in-context learning rate
-        }
+        K::elementwise(C, [&](auto lanes, std::size_t i) {
+          // decay = exp(−e^−0.5 · σ(w0 + tanh(xw·w1)·w2)); a = σ(a0 + xa·a1·a2): in-context learning rate
+          lanes.store(wc, i, lanes.exp(-e_half * lanes.sigmoid(lanes.load(w0_.data(), i) + lanes.load(wc, i))));
+          lanes.store(ac, i, lanes.sigmoid(lanes.load(a0_.data(), i) + lanes.load(ac, i)));
+        });
         // Value residual: layer 0 defines v_first; later layers lerp towards it by σ(v0 + xv·v1·v2).
         if (layer_ == 0) {
           std::copy(vc, vc + C, v_first + c * C);
         } else {
           const float *vf = v_first + c * C, *tc = tmp + c * C;
-          for (std::size_t i = 0; i < C; ++i) vc[i] = vc[i] + (vf[i] - vc[i]) * sigmoid(v0_[i] + tc[i]);
+          K::elementwise(C, [&](auto lanes, std::size_t i) {
+            const auto vi = lanes.load(vc, i);
+            lanes.store(vc, i, vi + (lanes.load(vf, i) - vi) * lanes.sigmoid(lanes.load(v0_.data(), i) + lanes.load(tc, i)));
+          });
         }
         // kk = per-head L2-normalized k ⊙ k_k (eps 1e-12, as F.normalize); then k ← k ⊙ (1 + (a − 1) ⊙ k_a)
         for (std::size_t i = 0; i < C; ++i) kkc[i] = kc[i] * k_k_[i];
@@ -136,12 +140,17 @@ class TimeMix {
   }
 
  private:
-  // x ← f(x) over n columns of `width` (the LoRA activations).
+  // x ← f(lanes, x) over n columns of `width` (the LoRA activations). Column by column, so whether an element
+  // takes the vector or the scalar path (the same bits either way only for the exact kernels) depends on its
+  // place in its column, not on how many columns came with it.
   template <class F>
   static void apply(const MatMul<K>& matmul, float* x, std::size_t n, std::int64_t width, F f) {
     const auto W = static_cast<std::size_t>(width);
     matmul.parallel(n, 20 * W, [&](std::size_t c0, std::size_t c1) {
-      for (std::size_t i = c0 * W; i < c1 * W; ++i) x[i] = f(x[i]);
+      for (std::size_t c = c0; c < c1; ++c) {
+        float* column = x + c * W;
+        K::elementwise(W, [&](auto lanes, std::size_t i) { lanes.store(column, i, f(lanes, lanes.load(column, i))); });
+      }
     });
   }
 
