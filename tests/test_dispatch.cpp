@@ -56,7 +56,7 @@ TEST_CASE("dispatch: an ISA the program lacks is refused by name") {
 TEST_CASE("dispatch: every ISA matches the float64 reference in token and chunk mode, independent of threads") {
   for (auto isa : isas()) {
     for (const auto& f : test::fixtures()) {
-      INFO(rwkv7::isa_name(isa) << " " << f.name);
+      INFO(std::string(rwkv7::isa_name(isa)) << " " << f.name);
       auto model = rwkv7::Model::load(f.model_path, {.isa = isa});
       auto two = rwkv7::Model::load(f.model_path, {.isa = isa});
       two.set_threads(2);
@@ -80,7 +80,7 @@ TEST_CASE("dispatch: every ISA agrees with the exact kernels, with int8 weights 
   const rwkv7::Activations bf16 = rwkv7::Activations::bf16;
   for (auto isa : isas()) {
     for (const auto& f : test::fixtures()) {
-      INFO(rwkv7::isa_name(isa) << " " << f.name);
+      INFO(std::string(rwkv7::isa_name(isa)) << " " << f.name);
       std::span<const rwkv7::Token> prefix(f.tokens.data(), 64);
       auto run = [&](auto model) {
         auto s = model.new_state();
