@@ -198,7 +198,9 @@ TEST_CASE("int8 quantization: one scale per row, max|w| / 127, and every weight 
   }
 }
 
-TEST_CASE("bf16 activations: near the float64 reference, SIMD equals the exact kernels, chunking and threads change nothing") {
+// Chunks of bf16 products take the packed kernels (packed_bf16.hpp), whose summation order differs from the
+// row-dot tiles of token-by-token decoding: equal to rounding, not to the bit.
+TEST_CASE("bf16 activations: near the float64 reference, SIMD equals the exact kernels, chunks agree with tokens, threads change nothing") {
   const rwkv7::LoadOptions bf16{rwkv7::Quant::none, rwkv7::Activations::bf16};
   for (const auto& f : fixtures()) {
     auto fast = rwkv7::Model::load(f.model_path, bf16);
@@ -218,7 +220,7 @@ TEST_CASE("bf16 activations: near the float64 reference, SIMD equals the exact k
     INFO(f.name << " after " << upto << " tokens: bf16 activations vs float64 max|diff|/std = " << vs_reference
                 << ", SIMD vs exact kernels = " << vs_exact_kernels);
     CHECK(a == c);
-    CHECK(a == one_by_one);
+    CHECK(test::relative_error(one_by_one.data(), a.data(), V) <= 1e-5);
     if (f.dtype == "bf16") {
       CHECK(vs_reference <= 0.05);
       CHECK(vs_exact_kernels <= 0.01);

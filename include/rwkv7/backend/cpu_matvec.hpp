@@ -18,6 +18,7 @@
 #include "../model/weights.hpp"
 #include "../layers/wkv7.hpp"
 #include "lanes.hpp"
+#include "packed_bf16.hpp"
 #include "simd_dot.hpp"
 #include "../detail/isa.hpp"
 
@@ -53,6 +54,7 @@ struct ExactKernels {
       for (std::size_t c = 0; c < C; ++c) out[r * C + c] = dot<Load>(rows[r], xs[c], in);
   }
   static constexpr auto wkv7_step = detail::wkv7_step;
+  static constexpr bool kPackedBf16 = false;
   template <class F>
   static void elementwise(std::size_t n, F&& f) { each_scalar(n, f); }
 };
@@ -71,6 +73,18 @@ struct SimdKernels {
     simd::transposed_tile<Load, C>(w, in, out, xs, ys);
   }
   static constexpr auto wkv7_step = detail::wkv7_step_simd;
+#if defined(__AVX512BF16__)
+  static constexpr bool kPackedBf16 = true;
+  static constexpr std::size_t kPackedRows = simd::kPackedRows, kPackedColumns = simd::kPackedColumns;
+  static constexpr std::size_t kPackedMinColumns = simd::kPackedMinColumns;
+  static constexpr auto pack_rows = simd::pack_rows;
+  template <std::size_t C>
+  static void packed_tile(const std::uint32_t* packed, std::size_t pairs, const std::uint16_t* const* xs, float* const* ys, std::size_t live) {
+    simd::packed_tile<C>(packed, pairs, xs, ys, live);
+  }
+#else
+  static constexpr bool kPackedBf16 = false;
+#endif
   template <class F>
   static void elementwise(std::size_t n, F&& f) { each_vector(n, f); }
 };
@@ -108,7 +122,7 @@ struct MatMul {
         const std::size_t tiles = (n + kTileColumns - 1) / kTileColumns;
         parallel(tiles, kTileColumns * in * out, [&](std::size_t t0, std::size_t t1) {
           const std::size_t first = t0 * kTileColumns, last = std::min(n, t1 * kTileColumns);
-          for_column_tiles(last - first, [&](std::size_t c, auto width) {
+          for_column_tiles<kTileColumns>(last - first, [&](std::size_t c, auto width) {
             constexpr std::size_t Cw = decltype(width)::value;
             const float* xs[Cw];
             float* ys[Cw];
@@ -118,7 +132,12 @@ struct MatMul {
         });
         return;
       }
-      as_kernel_input<Load>(x, n * in, [&](const auto* xk) { rows<Load>(m.w.data, m.row_scale, in, xk, n, [&](std::size_t k) { return k; }, out, y, out); });
+      as_kernel_input<Load>(x, n * in, [&](const auto* xk) {
+        if constexpr (K::kPackedBf16 && std::is_same_v<std::remove_cv_t<std::remove_pointer_t<decltype(xk)>>, std::uint16_t>) {
+          if (n >= K::kPackedMinColumns && in % 2 == 0) return packed_rows(m.w.data, in, xk, n, out, y);
+        }
+        rows<Load>(m.w.data, m.row_scale, in, xk, n, [&](std::size_t k) { return k; }, out, y, out);
+      });
     });
   }
 
@@ -162,18 +181,48 @@ struct MatMul {
   // memory once per call and reused from cache for all columns.
   static constexpr std::size_t kTileRows = 4, kTileColumns = 4;
 
-  // Calls f(first column, width) over n columns in tiles of kTileColumns, then one narrower tile; width is a
+  // Calls f(first column, width) over n columns in tiles of Columns, then one narrower tile; width is a
   // compile-time constant so the kernels unroll over columns.
-  template <class F>
+  template <std::size_t Columns, class F>
   static void for_column_tiles(std::size_t n, F&& f) {
     std::size_t c = 0;
-    for (; c + kTileColumns <= n; c += kTileColumns) f(c, std::integral_constant<std::size_t, kTileColumns>{});
-    switch (n - c) {
-      case 3: f(c, std::integral_constant<std::size_t, 3>{}); break;
-      case 2: f(c, std::integral_constant<std::size_t, 2>{}); break;
-      case 1: f(c, std::integral_constant<std::size_t, 1>{}); break;
-      default: break;
+    for (; c + Columns <= n; c += Columns) f(c, std::integral_constant<std::size_t, Columns>{});
+    if (c < n) with_width<Columns - 1>(n - c, [&](auto width) { f(c, width); });
+  }
+  // f(width) with width == w as a compile-time constant, 1 ≤ w ≤ Max.
+  template <std::size_t Max, class F>
+  static void with_width(std::size_t w, F&& f) {
+    if constexpr (Max >= 1) {
+      if (w == Max) f(std::integral_constant<std::size_t, Max>{});
+      else with_width<Max - 1>(w, f);
     }
+  }
+
+  // Chunk products of bf16 weights and bf16 activations through repacked row blocks (packed_bf16.hpp). Threads
+  // own contiguous output rows, as in rows(); a block's results do not depend on where it starts.
+  void packed_rows(const std::byte* w, std::size_t in, const std::uint16_t* x, std::size_t n, std::size_t count, float* y) const {
+    const std::size_t pairs = in / 2;
+    auto body = [&](std::size_t begin, std::size_t end) {
+      // Kept per thread across calls: a fresh buffer per product was a fresh mmap, and its page faults cost more
+      // than the packing.
+      thread_local std::vector<std::uint32_t> packed;
+      if (packed.size() < pairs * K::kPackedRows) packed.resize(pairs * K::kPackedRows);
+      for (std::size_t k = begin; k < end; k += K::kPackedRows) {
+        const std::size_t live = std::min(K::kPackedRows, end - k);
+        const std::byte* tile_rows[K::kPackedRows];
+        for (std::size_t j = 0; j < live; ++j) tile_rows[j] = w + (k + j) * in * 2;
+        K::pack_rows(tile_rows, live, pairs, packed.data());
+        for_column_tiles<K::kPackedColumns>(n, [&](std::size_t c, auto width) {
+          constexpr std::size_t Cw = decltype(width)::value;
+          const std::uint16_t* xs[Cw];
+          float* ys[Cw];
+          for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (c + j) * in, ys[j] = y + (c + j) * count + k;
+          K::template packed_tile<Cw>(packed.data(), pairs, xs, ys, live);
+        });
+      }
+    };
+    if (pool && pool->size() > 1) pool->parallel_for(count, body);
+    else body(0, count);
   }
 
   template <class Load, class Act, class RowOf>
@@ -184,7 +233,7 @@ struct MatMul {
         const std::size_t live = std::min(kTileRows, end - k);
         const std::byte* tile_rows[kTileRows];
         for (std::size_t j = 0; j < kTileRows; ++j) tile_rows[j] = w + row_of(k + std::min(j, live - 1)) * in * Load::size;
-        for_column_tiles(n, [&](std::size_t c, auto width) {
+        for_column_tiles<kTileColumns>(n, [&](std::size_t c, auto width) {
           constexpr std::size_t Cw = decltype(width)::value;
           const Act* xs[Cw];
           for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (c + j) * in;

@@ -1,0 +1,93 @@
+// Matrix products against float64 sums of the same operands, over shapes that reach every tile path: row
+// counts that leave partial row tiles and partial 32-row packed blocks, inputs that are not a multiple of any
+// vector width, column counts below and above the packed path's threshold with every tail width.
+#include <doctest/doctest.h>
+
+#include <rwkv7/rwkv7.hpp>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+namespace {
+
+using rwkv7::detail::bf16_to_float;
+using rwkv7::detail::float_to_bf16;
+
+struct Product {
+  std::size_t out, in, n;
+};
+
+// Runs y = W x with bf16 weights through MatMul<K> (threads: 1 or 2) and checks every output against the float64
+// sum of the very operands the kernels multiply (activations rounded to bf16 when `bf16_activations`).
+template <class K>
+void check_products(bool bf16_activations, unsigned threads) {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal;
+  for (Product p : {Product{1, 2, 1}, Product{45, 30, 1}, Product{45, 70, 37}, Product{77, 64, 32}, Product{64, 768, 31},
+                    Product{100, 768, 100}, Product{33, 34, 45}, Product{16, 2, 33}}) {
+    INFO("out " << p.out << " in " << p.in << " columns " << p.n << (bf16_activations ? " bf16" : " fp32") << " activations, "
+                << threads << " threads");
+    std::vector<std::uint16_t> w(p.out * p.in);
+    for (auto& v : w) v = float_to_bf16(normal(rng));
+    std::vector<float> x(p.n * p.in), y(p.n * p.out, NAN);
+    for (auto& v : x) v = normal(rng);
+    rwkv7::Linear m;
+    m.w.dtype = rwkv7::DType::bf16;
+    m.w.data = reinterpret_cast<const std::byte*>(w.data());
+    m.in = static_cast<std::int64_t>(p.in);
+    m.out = static_cast<std::int64_t>(p.out);
+    rwkv7::detail::ThreadPool pool(threads);
+    std::vector<std::uint16_t> rounded;
+    const rwkv7::detail::MatMul<K> matmul{&pool, bf16_activations ? &rounded : nullptr};
+    matmul(m, x.data(), p.n, y.data());
+
+    double worst = 0;  // |y − exact| in units of the fp32 summation bound in·2⁻²⁴·Σ|w x|
+    for (std::size_t c = 0; c < p.n; ++c)
+      for (std::size_t o = 0; o < p.out; ++o) {
+        double exact = 0, magnitude = 0;
+        for (std::size_t i = 0; i < p.in; ++i) {
+          const float xi = bf16_activations ? bf16_to_float(float_to_bf16(x[c * p.in + i])) : x[c * p.in + i];
+          const double term = static_cast<double>(bf16_to_float(w[o * p.in + i])) * xi;
+          exact += term;
+          magnitude += std::abs(term);
+        }
+        const double bound = static_cast<double>(p.in) * std::ldexp(1.0, -24) * magnitude + 1e-30;
+        worst = std::max(worst, std::abs(y[c * p.out + o] - exact) / bound);
+      }
+    CHECK(worst <= 1.0);  // NaN (an output never written) fails too
+  }
+}
+
+}  // namespace
+
+TEST_CASE("matrix products over bf16 weights equal float64 sums of their operands, on every tile path") {
+  for (bool bf16_activations : {false, true})
+    for (unsigned threads : {1u, 2u}) {
+      check_products<rwkv7::detail::SimdKernels>(bf16_activations, threads);
+      check_products<rwkv7::detail::ExactKernels>(bf16_activations, threads);
+    }
+}
+
+TEST_CASE("matrix products do not depend on the thread count, on the packed path too") {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal;
+  const std::size_t out = 100, in = 96, n = 50;
+  std::vector<std::uint16_t> w(out * in);
+  for (auto& v : w) v = float_to_bf16(normal(rng));
+  std::vector<float> x(n * in);
+  for (auto& v : x) v = normal(rng);
+  rwkv7::Linear m;
+  m.w.dtype = rwkv7::DType::bf16;
+  m.w.data = reinterpret_cast<const std::byte*>(w.data());
+  m.in = in;
+  m.out = out;
+  for (bool bf16_activations : {false, true}) {
+    std::vector<float> y1(n * out), y2(n * out);
+    std::vector<std::uint16_t> rounded;
+    rwkv7::detail::ThreadPool one(1), two(2);
+    rwkv7::detail::MatMul<rwkv7::detail::SimdKernels>{&one, bf16_activations ? &rounded : nullptr}(m, x.data(), n, y1.data());
+    rwkv7::detail::MatMul<rwkv7::detail::SimdKernels>{&two, bf16_activations ? &rounded : nullptr}(m, x.data(), n, y2.data());
+    CHECK(y1 == y2);
+  }
+}
