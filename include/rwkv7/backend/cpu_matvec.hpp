@@ -133,10 +133,7 @@ struct MatMul {
         return;
       }
       as_kernel_input<Load>(x, n * in, [&](const auto* xk) {
-        if constexpr (K::kPackedBf16 && std::is_same_v<std::remove_cv_t<std::remove_pointer_t<decltype(xk)>>, std::uint16_t>) {
-          if (n >= K::kPackedMinColumns && in % 2 == 0) return packed_rows(m.w.data, in, xk, n, out, y);
-        }
-        rows<Load>(m.w.data, m.row_scale, in, xk, n, [&](std::size_t k) { return k; }, out, y, out);
+        if (!packed(m, xk, n, y)) rows<Load>(m.w.data, m.row_scale, in, xk, n, [&](std::size_t k) { return k; }, out, y, out);
       });
     });
   }
@@ -196,6 +193,19 @@ struct MatMul {
       if (w == Max) f(std::integral_constant<std::size_t, Max>{});
       else with_width<Max - 1>(w, f);
     }
+  }
+
+  // Chunks of bf16 activations (so bf16 weights) take the packed kernels where the CPU has them; false: not taken.
+  template <class Act>
+  bool packed(const Linear& m, const Act* x, std::size_t n, float* y) const {
+    if constexpr (K::kPackedBf16 && std::is_same_v<Act, std::uint16_t>) {
+      if (n >= K::kPackedMinColumns && m.in % 2 == 0) {
+        packed_rows(m.w.data, static_cast<std::size_t>(m.in), x, n, static_cast<std::size_t>(m.out), y);
+        return true;
+      }
+    }
+    (void)m, (void)x, (void)n, (void)y;
+    return false;
   }
 
   // Chunk products of bf16 weights and bf16 activations through repacked row blocks (packed_bf16.hpp). Threads
