@@ -25,6 +25,17 @@ using Arch = xsimd::default_arch;
 using Floats = xsimd::batch<float, Arch>;
 constexpr std::size_t kWidth = Floats::size;
 
+// a·b + c rounded once. xsimd 8's AVX-512 arch has no fma of its own and falls back to a*b + c, one instruction
+// only where the compiler contracts it, which this project's builds forbid (-ffp-contract=off: contraction
+// decided per inlined copy broke chunk/token bit-identity). AVX2 (fma3) and NEON have xsimd's own.
+inline Floats fmadd(Floats a, Floats b, Floats c) {
+#if defined(__AVX512F__)
+  return _mm512_fmadd_ps(a, b, c);
+#else
+  return xsimd::fma(a, b, c);
+#endif
+}
+
 // Register tiles are arrays indexed by loops of compile-time length; they must be unrolled so that every
 // accumulator lives in a register. GCC unrolls them by itself only at -O3: at -O2 (CMake's RelWithDebInfo) the
 // accumulators stayed in memory and prefill ran 3-4x slower.
@@ -181,7 +192,7 @@ inline void dot_tile(const std::byte* const* rows, const Act* const* xs, std::si
       Floats x = load_activations(xs[c], i);
       keep_in_register(x);
       RWKV7_UNROLL
-      for (std::size_t r = 0; r < R; ++r) acc[r * C + c] = xsimd::fma(w[r], x, acc[r * C + c]);
+      for (std::size_t r = 0; r < R; ++r) acc[r * C + c] = fmadd(w[r], x, acc[r * C + c]);
     }
   }
   reduce_all(acc, out);
@@ -247,7 +258,7 @@ inline void transposed_tile(const std::byte* w, std::size_t in, std::size_t out,
       for (std::size_t c = 0; c < C; ++c) {
         const Floats x(xs[c][i]);
         RWKV7_UNROLL
-        for (std::size_t b = 0; b < B; ++b) acc[b][c] = xsimd::fma(wv[b], x, acc[b][c]);
+        for (std::size_t b = 0; b < B; ++b) acc[b][c] = fmadd(wv[b], x, acc[b][c]);
       }
     }
     RWKV7_UNROLL

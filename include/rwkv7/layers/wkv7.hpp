@@ -37,15 +37,15 @@ inline void wkv7_step_simd(float* S, std::int64_t N, const float* r, const float
   for (std::int64_t i = 0; i < N; ++i) {
     float* row = S + i * N;
     Floats sa_acc(0.0f);
-    for (std::int64_t j = 0; j < N; j += W) sa_acc = xsimd::fma(Floats::load_unaligned(row + j), Floats::load_unaligned(kk + j), sa_acc);
+    for (std::int64_t j = 0; j < N; j += W) sa_acc = simd::fmadd(Floats::load_unaligned(row + j), Floats::load_unaligned(kk + j), sa_acc);
     const Floats sa(-xsimd::hadd(sa_acc)), vi(v[i]);
     Floats out(0.0f);
     for (std::int64_t j = 0; j < N; j += W) {
       Floats s = Floats::load_unaligned(row + j) * Floats::load_unaligned(decay + j);
-      s = xsimd::fma(sa, Floats::load_unaligned(kka + j), s);
-      s = xsimd::fma(vi, Floats::load_unaligned(k + j), s);
+      s = simd::fmadd(sa, Floats::load_unaligned(kka + j), s);
+      s = simd::fmadd(vi, Floats::load_unaligned(k + j), s);
       s.store_unaligned(row + j);
-      out = xsimd::fma(s, Floats::load_unaligned(r + j), out);
+      out = simd::fmadd(s, Floats::load_unaligned(r + j), out);
     }
     o[i] = xsimd::hadd(out);
   }
