@@ -14,6 +14,16 @@ namespace {
 using rwkv7::detail::bf16_to_float;
 using rwkv7::detail::float_to_bf16;
 
+// A view of bf16 weights [out][in] as the kernels take them.
+rwkv7::Linear bf16_linear(const std::vector<std::uint16_t>& w, std::size_t out, std::size_t in) {
+  rwkv7::Linear m;
+  m.w.dtype = rwkv7::DType::bf16;
+  m.w.data = reinterpret_cast<const std::byte*>(w.data());
+  m.in = static_cast<std::int64_t>(in);
+  m.out = static_cast<std::int64_t>(out);
+  return m;
+}
+
 struct Product {
   std::size_t out, in, n;
 };
@@ -32,11 +42,7 @@ void check_products(bool bf16_activations, unsigned threads) {
     for (auto& v : w) v = float_to_bf16(normal(rng));
     std::vector<float> x(p.n * p.in), y(p.n * p.out, NAN);
     for (auto& v : x) v = normal(rng);
-    rwkv7::Linear m;
-    m.w.dtype = rwkv7::DType::bf16;
-    m.w.data = reinterpret_cast<const std::byte*>(w.data());
-    m.in = static_cast<std::int64_t>(p.in);
-    m.out = static_cast<std::int64_t>(p.out);
+    const rwkv7::Linear m = bf16_linear(w, p.out, p.in);
     rwkv7::detail::ThreadPool pool(threads);
     std::vector<std::uint16_t> rounded;
     const rwkv7::detail::MatMul<K> matmul{&pool, bf16_activations ? &rounded : nullptr};
@@ -77,11 +83,7 @@ TEST_CASE("matrix products do not depend on the thread count, on the packed path
   for (auto& v : w) v = float_to_bf16(normal(rng));
   std::vector<float> x(n * in);
   for (auto& v : x) v = normal(rng);
-  rwkv7::Linear m;
-  m.w.dtype = rwkv7::DType::bf16;
-  m.w.data = reinterpret_cast<const std::byte*>(w.data());
-  m.in = in;
-  m.out = out;
+  const rwkv7::Linear m = bf16_linear(w, out, in);
   for (bool bf16_activations : {false, true}) {
     std::vector<float> y1(n * out), y2(n * out);
     std::vector<std::uint16_t> rounded;
