@@ -133,7 +133,10 @@ struct MatMul {
         return;
       }
       as_kernel_input<Load>(x, n * in, [&](const auto* xk) {
-        if (!packed(m, xk, n, y)) rows<Load>(m.w.data, m.row_scale, in, xk, n, [&](std::size_t k) { return k; }, out, y, out);
+        if (packed(m, xk, n, y)) return;
+        auto row_k = [](std::size_t k) { return k; };
+        if (n == 1 && Load::size > 1) rows<Load, 1>(m.w.data, m.row_scale, in, xk, n, row_k, out, y, out);
+        else rows<Load, kTileRows>(m.w.data, m.row_scale, in, xk, n, row_k, out, y, out);
       });
     });
   }
@@ -151,7 +154,8 @@ struct MatMul {
     with_loader(m.w.dtype, [&](auto load) {
       using Load = decltype(load);
       as_kernel_input<Load>(x, static_cast<std::size_t>(m.in), [&](const auto* xk) {
-        rows<Load>(m.w.data, m.row_scale, static_cast<std::size_t>(m.in), xk, 1, [&](std::size_t k) { return std::size_t{ids[k]}; }, ids.size(), y, ids.size());
+        rows<Load, kTileRows>(m.w.data, m.row_scale, static_cast<std::size_t>(m.in), xk, 1, [&](std::size_t k) { return std::size_t{ids[k]}; }, ids.size(), y,
+                              ids.size());
       });
     });
   }
@@ -173,9 +177,13 @@ struct MatMul {
     f(x);
   }
 
-  // Output rows go in tiles of kTileRows × kTileColumns (the last row tile repeats its final row rather than
-  // needing more kernels); each thread owns a contiguous range of output rows, so every weight is read from
-  // memory once per call and reused from cache for all columns.
+  // Each thread owns a contiguous range of output rows, so every weight is read from memory once per call and
+  // reused from cache for all columns. Chunks take tiles of kTileRows × kTileColumns: each weight vector loaded
+  // serves 4 columns and each activation vector 4 rows. Decoding a single column is memory-bound: rows of 2- or
+  // 4-byte weights then go one at a time, read in address order, which the hardware prefetcher follows (4-row
+  // tiles, even with software prefetch, decoded 25-45% slower). int8 rows keep 4-row tiles: one row's
+  // multiply-add chain at 16 bytes per step is latency-bound (R=1 decoded 38% slower). So do scattered rows (a
+  // partial LM head), for more cache misses in flight.
   static constexpr std::size_t kTileRows = 4, kTileColumns = 4;
 
   // Calls f(first column, width) over n columns in tiles of Columns, then one narrower tile; width is a
@@ -235,20 +243,21 @@ struct MatMul {
     else body(0, count);
   }
 
-  template <class Load, class Act, class RowOf>
+  // Output rows go in tiles of R; the last tile repeats its final row rather than needing more kernels.
+  template <class Load, std::size_t R, class Act, class RowOf>
   void rows(const std::byte* w, const float* row_scale, std::size_t in, const Act* x, std::size_t n, RowOf row_of, std::size_t count,
             float* y, std::size_t ld_y) const {
     auto body = [&](std::size_t begin, std::size_t end) {
-      for (std::size_t k = begin; k < end; k += kTileRows) {
-        const std::size_t live = std::min(kTileRows, end - k);
-        const std::byte* tile_rows[kTileRows];
-        for (std::size_t j = 0; j < kTileRows; ++j) tile_rows[j] = w + row_of(k + std::min(j, live - 1)) * in * Load::size;
+      for (std::size_t k = begin; k < end; k += R) {
+        const std::size_t live = std::min(R, end - k);
+        const std::byte* tile_rows[R];
+        for (std::size_t j = 0; j < R; ++j) tile_rows[j] = w + row_of(k + std::min(j, live - 1)) * in * Load::size;
         for_column_tiles<kTileColumns>(n, [&](std::size_t c, auto width) {
           constexpr std::size_t Cw = decltype(width)::value;
           const Act* xs[Cw];
           for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (c + j) * in;
-          float tile[kTileRows * Cw];
-          K::template dot_tile<Load, kTileRows, Cw>(tile_rows, xs, in, tile);
+          float tile[R * Cw];
+          K::template dot_tile<Load, R, Cw>(tile_rows, xs, in, tile);
           for (std::size_t r = 0; r < live; ++r) {
             const float scale = row_scale ? row_scale[row_of(k + r)] : 1.0f;
             for (std::size_t j = 0; j < Cw; ++j) y[(c + j) * ld_y + k + r] = tile[r * Cw + j] * scale;

@@ -150,10 +150,11 @@ inline void reduce_all(const Floats (&acc)[N], float* out) {
 }
 #endif
 
-// R interleaved row streams defeat the hardware prefetcher when decoding (one column, memory-bound). Tiles
-// usually walk consecutive rows, so while one tile is summed the same number of bytes is prefetched linearly
-// kPrefetchTiles tiles further on (a harmless hint when the rows are not consecutive). With several columns the
-// rows are re-read from L1 for each column tile and the hints only cost load slots (prefill ~10% slower).
+// A one-column tile of R > 1 rows (int8 decoding, scattered head rows) reads R short interleaved streams that
+// the hardware prefetcher does not pick up. Tiles usually walk consecutive rows, so while one tile is summed the
+// same number of bytes is prefetched linearly kPrefetchTiles tiles further on (a harmless hint when the rows are
+// not consecutive). One row at a time is a single stream the hardware follows, and with several columns the
+// rows are re-read from L1 for each column tile: there the hints only cost load slots.
 constexpr std::size_t kPrefetchTiles = 2;
 inline void prefetch_ahead(const std::byte* first_row, std::size_t tile_bytes, std::size_t done, std::size_t step) {
   const std::byte* p = first_row + kPrefetchTiles * tile_bytes + done;
@@ -184,7 +185,7 @@ inline void dot_tile(const std::byte* const* rows, const Act* const* xs, std::si
   std::size_t i = 0;
   for (; i + kWidth <= n; i += kWidth) {
     Floats w[R];
-    if constexpr (C == 1) prefetch_ahead(rows[0], R * n * Load::size, R * i * Load::size, R * kWidth * Load::size);
+    if constexpr (C == 1 && R > 1) prefetch_ahead(rows[0], R * n * Load::size, R * i * Load::size, R * kWidth * Load::size);
     RWKV7_UNROLL
     for (std::size_t r = 0; r < R; ++r) w[r] = load<Load>(rows[r], i);
     RWKV7_UNROLL
@@ -216,7 +217,7 @@ inline void dot_tile_bf16(const std::byte* const* rows, const std::uint16_t* con
   std::size_t i = 0;
   for (; i + kPairs <= n; i += kPairs) {
     __m512bh w[R];
-    if constexpr (C == 1) prefetch_ahead(rows[0], R * n * 2, R * i * 2, R * kPairs * 2);
+    if constexpr (C == 1 && R > 1) prefetch_ahead(rows[0], R * n * 2, R * i * 2, R * kPairs * 2);
     RWKV7_UNROLL
     for (std::size_t r = 0; r < R; ++r) w[r] = (__m512bh)_mm512_loadu_si512(rows[r] + 2 * i);
     RWKV7_UNROLL
