@@ -42,13 +42,23 @@ class FileBytes {
     f.size_ = static_cast<std::size_t>(st.st_size);
     if (f.size_ > 0) {
       // The first token reads every weight anyway; faulting the pages in up front, in one kernel call, is
-      // faster than taking one page fault per 4 KiB during that first token.
+      // faster than taking one page fault per 4 KiB during that first token. Asking for huge pages first lets
+      // a file that is not yet cached be read into 2 MiB page-cache folios, each then mapped by one entry:
+      // populating 368 MB took ~17 ms that way against ~100-130 ms in 4 KiB pages on the development VM.
+#if defined(MADV_HUGEPAGE) && defined(MADV_POPULATE_READ)
+      void* p = ::mmap(nullptr, f.size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p != MAP_FAILED) {
+        ::madvise(p, f.size_, MADV_HUGEPAGE);       // advice only: fine to fail
+        ::madvise(p, f.size_, MADV_POPULATE_READ);  // older kernels: the first token faults the pages in instead
+      }
+#else
 #if defined(MAP_POPULATE)
       const int flags = MAP_PRIVATE | MAP_POPULATE;
 #else
       const int flags = MAP_PRIVATE;
 #endif
       void* p = ::mmap(nullptr, f.size_, PROT_READ, flags, fd, 0);
+#endif
       if (p == MAP_FAILED) {
         ::close(fd);
         detail::fail(Errc::io, path + ": mmap failed: " + std::strerror(errno));
