@@ -25,7 +25,7 @@ class TimeMix {
         r_k_(to_float(w.r_k)), ln_x_w_(to_float(w.ln_x_w)), ln_x_b_(to_float(w.ln_x_b)), w_(w) {}
 
   struct Scratch {
-    ColumnBuffer xr, xw, xk, xv, xa, xg, r, w, k, v, a, g, kk, kka, o, tmp, lora;
+    ColumnBuffer xr, xw, xk, xv, xa, xg, r, w, k, v, a, g, kk, kka, o, tmp, lora_w, lora_a, lora_g, lora_v;
     TokenShift shift;
   };
 
@@ -38,7 +38,6 @@ class TimeMix {
           *xg = s.xg.get(n, C_), *r = s.r.get(n, C_), *w = s.w.get(n, C_), *k = s.k.get(n, C_), *v = s.v.get(n, C_),
           *a = s.a.get(n, C_), *g = s.g.get(n, C_), *kk = s.kk.get(n, C_), *kka = s.kka.get(n, C_), *o = s.o.get(n, C_),
           *tmp = s.tmp.get(n, C_);
-    float* lora = s.lora.get(n, std::max({w_.w1.out, w_.a1.out, w_.g1.out, layer_ ? w_.v1.out : std::int64_t{1}}));
 
     // Token shift: x + (x_prev − x) ⊙ x_Q; afterwards the State keeps each segment's last input.
     auto kept = [this](State& st) { return st.att_shift(layer_); };
@@ -62,19 +61,44 @@ class TimeMix {
     matmul(w_.receptance, xr, n, r);
     matmul(w_.key, xk, n, k);
     matmul(w_.value, xv, n, v);
-    // The LoRA gates; their elementwise finish (decay, a, value residual) is done per column further down.
-    matmul(w_.w1, xw, n, lora);
-    apply(matmul, lora, n, w_.w1.out, [](auto lanes, auto z) { return lanes.tanh(z); });
-    matmul(w_.w2, lora, n, w);
-    matmul(w_.a1, xa, n, lora);
-    matmul(w_.a2, lora, n, a);
-    matmul(w_.g1, xg, n, lora);
-    apply(matmul, lora, n, w_.g1.out, [](auto lanes, auto z) { return lanes.sigmoid(z); });
-    matmul(w_.g2, lora, n, g);  // g = σ(xg·g1)·g2: output gate
-    if (layer_ > 0) {
-      matmul(w_.v1, xv, n, lora);
-      matmul(w_.v2, lora, n, tmp);
-    }
+    // The LoRA gates; their elementwise finish (decay, a, value residual) is done per column further down. The
+    // four are independent chains of small products (~0.9 MB of weights a layer): threads take whole gates, so
+    // they run side by side even for a single column, where no one product is worth splitting. Inside a gate the
+    // products run on the calling thread, in fp32 (no shared bf16 rounding buffer).
+    const MatMul<K> serial{};
+    auto gate = [&](std::size_t which) {
+      switch (which) {
+        case 0: {
+          float* h = s.lora_w.get(n, w_.w1.out);
+          serial(w_.w1, xw, n, h);
+          apply(serial, h, n, w_.w1.out, [](auto lanes, auto z) { return lanes.tanh(z); });
+          serial(w_.w2, h, n, w);
+          break;
+        }
+        case 1: {
+          float* h = s.lora_a.get(n, w_.a1.out);
+          serial(w_.a1, xa, n, h);
+          serial(w_.a2, h, n, a);
+          break;
+        }
+        case 2: {
+          float* h = s.lora_g.get(n, w_.g1.out);
+          serial(w_.g1, xg, n, h);
+          apply(serial, h, n, w_.g1.out, [](auto lanes, auto z) { return lanes.sigmoid(z); });
+          serial(w_.g2, h, n, g);  // g = σ(xg·g1)·g2: output gate
+          break;
+        }
+        default:
+          if (layer_ > 0) {
+            float* h = s.lora_v.get(n, w_.v1.out);
+            serial(w_.v1, xv, n, h);
+            serial(w_.v2, h, n, tmp);
+          }
+      }
+    };
+    matmul.parallel(4, 2 * static_cast<std::size_t>(w_.g1.out) * C * n, [&](std::size_t g0, std::size_t g1) {
+      for (std::size_t which = g0; which < g1; ++which) gate(which);
+    });
 
     matmul.parallel(n, 40 * C, [&](std::size_t c0, std::size_t c1) {
       const float e_half = 0.6065306597126334f;
