@@ -1,12 +1,16 @@
 // Matrix products against float64 sums of the same operands, over shapes that reach every tile path: row
 // counts that leave partial row tiles and partial 32-row packed blocks, inputs that are not a multiple of any
-// vector width, column counts below and above the packed path's threshold with every tail width.
+// vector width, column counts below and above the packed path's threshold with every tail width. And the
+// thread pool's division of work, which the products rely on to compute every row once.
 #include <doctest/doctest.h>
 
 #include <rwkv7/rwkv7.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <random>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -92,4 +96,29 @@ TEST_CASE("matrix products do not depend on the thread count, on the packed path
     rwkv7::detail::MatMul<rwkv7::detail::SimdKernels>{&two, bf16_activations ? &rounded : nullptr}(m, x.data(), n, y2.data());
     CHECK(y1 == y2);
   }
+}
+
+TEST_CASE("the thread pool runs every index exactly once, in pieces that start on the grain, when threads help each other") {
+  for (unsigned threads : {1u, 2u, 3u, 5u})
+    for (std::size_t grain : {std::size_t{1}, std::size_t{4}, std::size_t{32}})
+      for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{33}, std::size_t{100}, std::size_t{2689}, std::size_t{65536}})
+        for (bool slow_first_part : {false, true}) {
+          INFO(threads << " threads, grain " << grain << ", n " << n << (slow_first_part ? ", the first part slow" : ""));
+          rwkv7::detail::ThreadPool pool(threads);
+          std::vector<std::atomic<int>> runs(n);
+          std::atomic<bool> misplaced{false};
+          pool.parallel_for(
+              n,
+              [&](std::size_t begin, std::size_t end) {
+                if (begin >= end || end > n || begin % grain != 0) misplaced = true;
+                // Slowing the pieces near the start makes the other threads take chunks from that part's back.
+                if (slow_first_part && begin < n / 4) std::this_thread::sleep_for(std::chrono::microseconds(200));
+                for (std::size_t i = begin; i < end && i < n; ++i) runs[i].fetch_add(1);
+              },
+              grain);
+          CHECK_FALSE(misplaced.load());
+          std::size_t wrong = 0;
+          for (auto& r : runs) wrong += r.load() != 1;
+          CHECK(wrong == 0);
+        }
 }

@@ -239,7 +239,7 @@ struct MatMul {
         });
       }
     };
-    if (pool && pool->size() > 1) pool->parallel_for(count, body);
+    if (pool && pool->size() > 1) pool->parallel_for(count, body, K::kPackedRows);
     else body(0, count);
   }
 
@@ -265,7 +265,7 @@ struct MatMul {
         });
       }
     };
-    if (pool && pool->size() > 1 && count * in * n >= kParallelWork) pool->parallel_for(count, body);
+    if (pool && pool->size() > 1 && count * in * n >= kParallelWork) pool->parallel_for(count, body, R);
     else body(0, count);
   }
 };
