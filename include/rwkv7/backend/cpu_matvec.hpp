@@ -54,6 +54,8 @@ struct ExactKernels {
       for (std::size_t c = 0; c < C; ++c) out[r * C + c] = dot<Load>(rows[r], xs[c], in);
   }
   static constexpr auto wkv7_step = detail::wkv7_step;
+  template <class Load>
+  static constexpr std::size_t decode_rows = 4;
   static constexpr bool kPackedBf16 = false;
   template <class F>
   static void elementwise(std::size_t n, F&& f) { each_scalar(n, f); }
@@ -73,6 +75,8 @@ struct SimdKernels {
     simd::transposed_tile<Load, C>(w, in, out, xs, ys);
   }
   static constexpr auto wkv7_step = detail::wkv7_step_simd;
+  template <class Load>
+  static constexpr std::size_t decode_rows = simd::kDecodeRows<Load>;
 #if defined(__AVX512BF16__)
   static constexpr bool kPackedBf16 = true;
   static constexpr std::size_t kPackedRows = simd::kPackedRows, kPackedColumns = simd::kPackedColumns;
@@ -135,7 +139,7 @@ struct MatMul {
       as_kernel_input<Load>(x, n * in, [&](const auto* xk) {
         if (packed(m, xk, n, y)) return;
         auto row_k = [](std::size_t k) { return k; };
-        if (n == 1 && Load::size > 1) rows<Load, 1>(m.w.data, m.row_scale, in, xk, n, row_k, out, y, out);
+        if (n == 1) rows<Load, K::template decode_rows<Load>>(m.w.data, m.row_scale, in, xk, n, row_k, out, y, out);
         else rows<Load, kTileRows>(m.w.data, m.row_scale, in, xk, n, row_k, out, y, out);
       });
     });
@@ -179,11 +183,9 @@ struct MatMul {
 
   // Each thread owns a contiguous range of output rows, so every weight is read from memory once per call and
   // reused from cache for all columns. Chunks take tiles of kTileRows × kTileColumns: each weight vector loaded
-  // serves 4 columns and each activation vector 4 rows. Decoding a single column is memory-bound: rows of 2- or
-  // 4-byte weights then go one at a time, read in address order, which the hardware prefetcher follows (4-row
-  // tiles, even with software prefetch, decoded 25-45% slower). int8 rows keep 4-row tiles: one row's
-  // multiply-add chain at 16 bytes per step is latency-bound (R=1 decoded 38% slower). So do scattered rows (a
-  // partial LM head), for more cache misses in flight.
+  // serves 4 columns and each activation vector 4 rows. A single column (decoding) is memory-bound; how many
+  // rows its tiles take is the kernel set's decode_rows (see simd_dot.hpp). Scattered rows (a partial LM head)
+  // keep 4-row tiles, for more cache misses in flight.
   static constexpr std::size_t kTileRows = 4, kTileColumns = 4;
 
   // Calls f(first column, width) over n columns in tiles of Columns, then one narrower tile; width is a

@@ -150,11 +150,17 @@ inline void reduce_all(const Floats (&acc)[N], float* out) {
 }
 #endif
 
-// A one-column tile of R > 1 rows (int8 decoding, scattered head rows) reads R short interleaved streams that
-// the hardware prefetcher does not pick up. Tiles usually walk consecutive rows, so while one tile is summed the
-// same number of bytes is prefetched linearly kPrefetchTiles tiles further on (a harmless hint when the rows are
-// not consecutive). One row at a time is a single stream the hardware follows, and with several columns the
-// rows are re-read from L1 for each column tile: there the hints only cost load slots.
+// Decoding (one column) is memory-bound. Where a step of the dot product covers at least 32 bytes of a row
+// (AVX-512 over bf16/fp16/fp32, AVX2 over fp32), rows go one at a time: the weights are then read in address
+// order, which the hardware prefetcher follows (AVX-512 bf16: 4-row tiles with software prefetch decoded
+// 25-45% slower). Narrower steps (int8, AVX2 or NEON over 16-bit weights) would make one row's multiply-add
+// chain the bound (AVX-512 int8: 38% slower, AVX2 bf16: 40% slower), so they keep 4-row tiles. Those read 4
+// short interleaved streams that the hardware does not pick up: while one tile is summed, the same number of
+// bytes is prefetched linearly kPrefetchTiles tiles further on (a harmless hint when the rows are not
+// consecutive). With several columns the rows are re-read from L1 for each column tile and hints only cost
+// load slots.
+template <class Load>
+constexpr std::size_t kDecodeRows = kWidth * Load::size >= 32 ? 1 : 4;
 constexpr std::size_t kPrefetchTiles = 2;
 inline void prefetch_ahead(const std::byte* first_row, std::size_t tile_bytes, std::size_t done, std::size_t step) {
   const std::byte* p = first_row + kPrefetchTiles * tile_bytes + done;
