@@ -1,6 +1,7 @@
 // rwkv7/detail/thread_pool.hpp — the library's own small thread pool (no OpenMP: games own their threads and
-// choose how many the model may use). parallel_for splits a range into one contiguous part per thread; the
-// caller runs part 0. Workers spin briefly between calls, since a decode step issues many short jobs.
+// choose how many the model may use). parallel_for gives each thread one contiguous part of a range (the caller
+// runs part 0) and lets threads that finish early help with the others' parts. Workers spin briefly between
+// calls, since a decode step issues many short jobs.
 #pragma once
 
 #include <atomic>
