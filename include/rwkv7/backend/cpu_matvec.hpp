@@ -145,11 +145,12 @@ struct MatMul {
     });
   }
 
-  // Lends the pool to the layers' elementwise phases: f(begin, end) over [0, count) independent items of about
-  // `work` operations each, on one thread when the total is too small to be worth waking the others.
+  // f(begin, end) over [0, count) independent items of about `work` operations each, on one thread when the
+  // total is too small to be worth waking the others; pieces start on multiples of `grain`. The products use it,
+  // and it is lent to the layers' elementwise phases.
   template <class F>
-  void parallel(std::size_t count, std::size_t work, F&& f) const {
-    if (pool && pool->size() > 1 && count > 1 && count * work >= kParallelWork) pool->parallel_for(count, f);
+  void parallel(std::size_t count, std::size_t work, F&& f, std::size_t grain = 1) const {
+    if (pool && pool->size() > 1 && count > 1 && count * work >= kParallelWork) pool->parallel_for(count, f, grain);
     else f(std::size_t{0}, count);
   }
 
@@ -241,8 +242,7 @@ struct MatMul {
         });
       }
     };
-    if (pool && pool->size() > 1) pool->parallel_for(count, body, K::kPackedRows);
-    else body(0, count);
+    parallel(count, in * n, body, K::kPackedRows);
   }
 
   // Output rows go in tiles of R; the last tile repeats its final row rather than needing more kernels.
@@ -267,8 +267,7 @@ struct MatMul {
         });
       }
     };
-    if (pool && pool->size() > 1 && count * in * n >= kParallelWork) pool->parallel_for(count, body, R);
-    else body(0, count);
+    parallel(count, in * n, body, R);
   }
 };
 
