@@ -66,34 +66,23 @@ class TimeMix {
     // they run side by side even for a single column, where no one product is worth splitting. Inside a gate the
     // products run on the calling thread, in fp32 (no shared bf16 rounding buffer).
     const MatMul<K> serial{};
+    // result = up · squash(down · x), through the gate's own hidden buffer.
+    auto lora = [&](const Linear& down, const Linear& up, const float* x, ColumnBuffer& hidden, float* result, auto squash) {
+      float* h = hidden.get(n, down.out);
+      serial(down, x, n, h);
+      squash(h, down.out);
+      serial(up, h, n, result);
+    };
+    auto tanh_of = [&](float* h, std::int64_t width) { apply(serial, h, n, width, [](auto lanes, auto z) { return lanes.tanh(z); }); };
+    auto sigmoid_of = [&](float* h, std::int64_t width) { apply(serial, h, n, width, [](auto lanes, auto z) { return lanes.sigmoid(z); }); };
+    auto linear = [](float*, std::int64_t) {};
     auto gate = [&](std::size_t which) {
       switch (which) {
-        case 0: {
-          float* h = s.lora_w.get(n, w_.w1.out);
-          serial(w_.w1, xw, n, h);
-          apply(serial, h, n, w_.w1.out, [](auto lanes, auto z) { return lanes.tanh(z); });
-          serial(w_.w2, h, n, w);
-          break;
-        }
-        case 1: {
-          float* h = s.lora_a.get(n, w_.a1.out);
-          serial(w_.a1, xa, n, h);
-          serial(w_.a2, h, n, a);
-          break;
-        }
-        case 2: {
-          float* h = s.lora_g.get(n, w_.g1.out);
-          serial(w_.g1, xg, n, h);
-          apply(serial, h, n, w_.g1.out, [](auto lanes, auto z) { return lanes.sigmoid(z); });
-          serial(w_.g2, h, n, g);  // g = σ(xg·g1)·g2: output gate
-          break;
-        }
+        case 0: lora(w_.w1, w_.w2, xw, s.lora_w, w, tanh_of); break;
+        case 1: lora(w_.a1, w_.a2, xa, s.lora_a, a, linear); break;
+        case 2: lora(w_.g1, w_.g2, xg, s.lora_g, g, sigmoid_of); break;  // g = σ(xg·g1)·g2: output gate
         default:
-          if (layer_ > 0) {
-            float* h = s.lora_v.get(n, w_.v1.out);
-            serial(w_.v1, xv, n, h);
-            serial(w_.v2, h, n, tmp);
-          }
+          if (layer_ > 0) lora(w_.v1, w_.v2, xv, s.lora_v, tmp, linear);
       }
     };
     matmul.parallel(4, 2 * static_cast<std::size_t>(w_.g1.out) * C * n, [&](std::size_t g0, std::size_t g1) {
