@@ -6,6 +6,7 @@
 
 #include <rwkv7/rwkv7.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -39,7 +40,7 @@ void check_products(bool bf16_activations, unsigned threads) {
   std::mt19937 rng(7);
   std::normal_distribution<float> normal;
   for (Product p : {Product{1, 2, 1}, Product{45, 30, 1}, Product{45, 70, 37}, Product{77, 64, 32}, Product{64, 768, 31},
-                    Product{100, 768, 100}, Product{33, 34, 45}, Product{16, 2, 33}}) {
+                    Product{100, 768, 100}, Product{33, 34, 45}, Product{16, 2, 33}, Product{45, 768, 1}, Product{37, 781, 1}}) {
     INFO("out " << p.out << " in " << p.in << " columns " << p.n << (bf16_activations ? " bf16" : " fp32") << " activations, "
                 << threads << " threads");
     std::vector<std::uint16_t> w(p.out * p.in);
@@ -95,6 +96,27 @@ TEST_CASE("matrix products do not depend on the thread count, on the packed path
     rwkv7::detail::MatMul<rwkv7::detail::SimdKernels>{&one, bf16_activations ? &rounded : nullptr}(m, x.data(), n, y1.data());
     rwkv7::detail::MatMul<rwkv7::detail::SimdKernels>{&two, bf16_activations ? &rounded : nullptr}(m, x.data(), n, y2.data());
     CHECK(y1 == y2);
+  }
+}
+
+TEST_CASE("a column alone gives the same bits as inside a chunk, also where decoding holds activations in registers") {
+  std::mt19937 rng(13);
+  std::normal_distribution<float> normal;
+  for (std::size_t in : {64, 255, 512, 768, 781}) {
+    INFO("in " << in);
+    const std::size_t out = 37, n = 5;
+    std::vector<std::uint16_t> w(out * in);
+    for (auto& v : w) v = float_to_bf16(normal(rng));
+    std::vector<float> x(n * in), chunk(n * out), alone(out);
+    for (auto& v : x) v = normal(rng);
+    const rwkv7::Linear m = bf16_linear(w, out, in);
+    rwkv7::detail::ThreadPool pool(2);
+    const rwkv7::detail::MatMul<rwkv7::detail::SimdKernels> matmul{&pool};
+    matmul(m, x.data(), n, chunk.data());
+    for (std::size_t c = 0; c < n; ++c) {
+      matmul(m, x.data() + c * in, 1, alone.data());
+      CHECK(std::equal(alone.begin(), alone.end(), chunk.begin() + static_cast<std::ptrdiff_t>(c * out)));
+    }
   }
 }
 

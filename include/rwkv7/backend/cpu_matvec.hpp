@@ -77,6 +77,10 @@ struct SimdKernels {
   static constexpr auto wkv7_step = detail::wkv7_step_simd;
   template <class Load>
   static constexpr std::size_t decode_rows = simd::kDecodeRows<Load>;
+  template <class Load, class Act>
+  static void dot_rows(const std::byte* w, std::size_t stride, std::size_t count, const Act* x, std::size_t in, float* y) {
+    simd::dot_rows<Load>(w, stride, count, x, in, y);
+  }
 #if defined(__AVX512BF16__)
   static constexpr bool kPackedBf16 = true;
   static constexpr std::size_t kPackedRows = simd::kPackedRows, kPackedColumns = simd::kPackedColumns;
@@ -139,7 +143,7 @@ struct MatMul {
       as_kernel_input<Load>(x, n * in, [&](const auto* xk) {
         if (packed(m, xk, n, y)) return;
         auto row_k = [](std::size_t k) { return k; };
-        if (n == 1) rows<Load, K::template decode_rows<Load>>(m.w.data, m.row_scale, in, xk, n, row_k, out, y, out);
+        if (n == 1) decode<Load>(m, xk, y);
         else rows<Load, kTileRows>(m.w.data, m.row_scale, in, xk, n, row_k, out, y, out);
       });
     });
@@ -203,6 +207,22 @@ struct MatMul {
     if constexpr (Max >= 1) {
       if (w == Max) f(std::integral_constant<std::size_t, Max>{});
       else with_width<Max - 1>(w, f);
+    }
+  }
+
+  // One column: rows one at a time where the kernel set streams them so (decode_rows 1, see simd_dot.hpp), each
+  // thread through its contiguous range; else row tiles.
+  template <class Load, class Act>
+  void decode(const Linear& m, const Act* x, float* y) const {
+    const auto in = static_cast<std::size_t>(m.in), out = static_cast<std::size_t>(m.out);
+    if constexpr (K::template decode_rows<Load> == 1) {
+      parallel(out, in, [&](std::size_t begin, std::size_t end) {
+        K::template dot_rows<Load>(m.w.data + begin * in * Load::size, in * Load::size, end - begin, x, in, y + begin);
+        if (m.row_scale)
+          for (std::size_t k = begin; k < end; ++k) y[k] *= m.row_scale[k];
+      });
+    } else {
+      rows<Load, K::template decode_rows<Load>>(m.w.data, m.row_scale, in, x, 1, [](std::size_t k) { return k; }, out, y, out);
     }
   }
 

@@ -245,6 +245,72 @@ inline void dot_tile_bf16(const std::byte* const* rows, const std::uint16_t* con
 constexpr bool kBf16DotProducts = false;
 #endif
 
+// How a row's dot product advances, one step of kStep elements into one accumulator: fp32 multiply-adds of the
+// widened weights (as dot_tile), or for bf16 weights with bf16 activations the AVX512-BF16 pair instruction (as
+// dot_tile_bf16).
+template <class Load, class Act>
+struct RowSteps {
+  static constexpr std::size_t kStep = kWidth;
+  using X = Floats;
+  using Acc = Floats;
+  static Acc zero() { return Floats(0.0f); }
+  static X x_at(const Act* x, std::size_t i) { return load_activations(x, i); }
+  static Acc step(Acc acc, const std::byte* row, std::size_t i, X x) { return fmadd(load<Load>(row, i), x, acc); }
+};
+#if defined(__AVX512BF16__)
+template <>
+struct RowSteps<LoadBF16, std::uint16_t> {
+  static constexpr std::size_t kStep = 32;
+  using X = __m512bh;
+  using Acc = __m512;
+  static Acc zero() { return _mm512_setzero_ps(); }
+  static X x_at(const std::uint16_t* x, std::size_t i) { return (__m512bh)_mm512_loadu_si512(x + i); }
+  static Acc step(Acc acc, const std::byte* row, std::size_t i, X x) { return _mm512_dpbf16_ps(acc, (__m512bh)_mm512_loadu_si512(row + 2 * i), x); }
+};
+#endif
+
+// Decoding with rows taken one at a time (kDecodeRows == 1): y[k] = (row k)·x for `count` rows `stride` bytes
+// apart, each summed as dot_tile<Load, 1, 1> (or dot_tile_bf16<1, 1>) sums it: one accumulator in element order,
+// the same reduction, the same bits. With AVX-512 (32 vector registers) the first kHeldSteps steps of x stay in
+// registers across all rows. Re-loaded from L1 for every row, as the tiles do, they kept one core's weight stream
+// ~15% below the streaming-read probe; held, it reached the probe (synthetic bf16 test over 2 MiB pages).
+template <class Load, class Act>
+inline void dot_rows(const std::byte* w, std::size_t stride, std::size_t count, const Act* x, std::size_t n, float* y) {
+  using S = RowSteps<Load, Act>;
+  auto finish = [&](typename S::Acc acc, const std::byte* row, std::size_t i) {
+    const typename S::Acc sums[1] = {acc};
+    float out;
+    reduce_all(sums, &out);
+    for (; i < n; ++i) out = Load::at(row, i) * activation(x, i) + out;
+    return out;
+  };
+#if defined(__AVX512F__)
+  constexpr std::size_t kHeldSteps = 16;
+  if (n >= kHeldSteps * S::kStep) {
+    typename S::X held[kHeldSteps];
+    RWKV7_UNROLL
+    for (std::size_t h = 0; h < kHeldSteps; ++h) held[h] = S::x_at(x, h * S::kStep);
+    for (std::size_t k = 0; k < count; ++k) {
+      const std::byte* row = w + k * stride;
+      typename S::Acc acc = S::zero();
+      RWKV7_UNROLL
+      for (std::size_t h = 0; h < kHeldSteps; ++h) acc = S::step(acc, row, h * S::kStep, held[h]);
+      std::size_t i = kHeldSteps * S::kStep;
+      for (; i + S::kStep <= n; i += S::kStep) acc = S::step(acc, row, i, S::x_at(x, i));
+      y[k] = finish(acc, row, i);
+    }
+    return;
+  }
+#endif
+  for (std::size_t k = 0; k < count; ++k) {
+    const std::byte* row = w + k * stride;
+    typename S::Acc acc = S::zero();
+    std::size_t i = 0;
+    for (; i + S::kStep <= n; i += S::kStep) acc = S::step(acc, row, i, S::x_at(x, i));
+    y[k] = finish(acc, row, i);
+  }
+}
+
 // Y = Wᵀ-stored products (W kept as [in, out], the LoRA factors): y[c][o] = Σ_i w[i][o]·x[c][i] for C columns,
 // kBlock vectors of outputs at a time held in registers across the whole sum (no store per term). Each output
 // is one chain in i order, so the tile shape never changes the bits.
