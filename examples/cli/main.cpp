@@ -360,8 +360,13 @@ class StreamingProbe {
       for (std::size_t t = b; t < e; ++t) {
         const std::size_t n = kBytes / sizeof(std::uint64_t) / threads_;
         const std::uint64_t* p = memory_.get() + t * n;
-        std::uint64_t sum = 0;  // integer adds: the compiler vectorizes them with whatever SIMD the flags allow
-        for (std::size_t i = 0; i < n; ++i) sum += p[i];
+        // Integer adds into 32 independent sums, which the compiler turns into several vector accumulators (one
+        // chain of vector adds read ~10% less on this VM, and less than decode's own loops).
+        std::uint64_t sums[32] = {};
+        for (std::size_t i = 0; i + 32 <= n; i += 32)
+          for (std::size_t j = 0; j < 32; ++j) sums[j] += p[i + j];
+        std::uint64_t sum = 0;
+        for (std::uint64_t s : sums) sum += s;
         partial[t] = sum;
       }
     });
