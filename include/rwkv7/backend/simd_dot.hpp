@@ -277,7 +277,9 @@ struct RowSteps<LoadBF16, std::uint16_t> {
 template <class Load, class Act>
 inline void dot_rows(const std::byte* w, std::size_t stride, std::size_t count, const Act* x, std::size_t n, float* y) {
   using S = RowSteps<Load, Act>;
-  auto finish = [&](typename S::Acc acc, const std::byte* row, std::size_t i) {
+  // The row's sum from step i on (x from memory), reduced, plus the scalar tail.
+  auto rest = [&](typename S::Acc acc, const std::byte* row, std::size_t i) {
+    for (; i + S::kStep <= n; i += S::kStep) acc = S::step(acc, row, i, S::x_at(x, i));
     const typename S::Acc sums[1] = {acc};
     float out;
     reduce_all(sums, &out);
@@ -295,20 +297,12 @@ inline void dot_rows(const std::byte* w, std::size_t stride, std::size_t count, 
       typename S::Acc acc = S::zero();
       RWKV7_UNROLL
       for (std::size_t h = 0; h < kHeldSteps; ++h) acc = S::step(acc, row, h * S::kStep, held[h]);
-      std::size_t i = kHeldSteps * S::kStep;
-      for (; i + S::kStep <= n; i += S::kStep) acc = S::step(acc, row, i, S::x_at(x, i));
-      y[k] = finish(acc, row, i);
+      y[k] = rest(acc, row, kHeldSteps * S::kStep);
     }
     return;
   }
 #endif
-  for (std::size_t k = 0; k < count; ++k) {
-    const std::byte* row = w + k * stride;
-    typename S::Acc acc = S::zero();
-    std::size_t i = 0;
-    for (; i + S::kStep <= n; i += S::kStep) acc = S::step(acc, row, i, S::x_at(x, i));
-    y[k] = finish(acc, row, i);
-  }
+  for (std::size_t k = 0; k < count; ++k) y[k] = rest(S::zero(), w + k * stride, 0);
 }
 
 // Y = Wᵀ-stored products (W kept as [in, out], the LoRA factors): y[c][o] = Σ_i w[i][o]·x[c][i] for C columns,
