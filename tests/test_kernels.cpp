@@ -40,7 +40,8 @@ void check_products(bool bf16_activations, unsigned threads) {
   std::mt19937 rng(7);
   std::normal_distribution<float> normal;
   for (Product p : {Product{1, 2, 1}, Product{45, 30, 1}, Product{45, 70, 37}, Product{77, 64, 32}, Product{64, 768, 31},
-                    Product{100, 768, 100}, Product{33, 34, 45}, Product{16, 2, 33}, Product{45, 768, 1}, Product{37, 781, 1}}) {
+                    Product{100, 768, 100}, Product{33, 34, 45}, Product{16, 2, 33}, Product{45, 768, 1}, Product{37, 781, 1},
+                    Product{40, 224, 1}, Product{30, 2688, 1}, Product{20, 2688, 7}}) {
     INFO("out " << p.out << " in " << p.in << " columns " << p.n << (bf16_activations ? " bf16" : " fp32") << " activations, "
                 << threads << " threads");
     std::vector<std::uint16_t> w(p.out * p.in);
@@ -99,25 +100,29 @@ TEST_CASE("matrix products do not depend on the thread count, on the packed path
   }
 }
 
+// Chunks under the packed kernels' minimum go through the row-dot tiles, which sum each row in the same chains as
+// decoding does.
 TEST_CASE("a column alone gives the same bits as inside a chunk, also where decoding holds activations in registers") {
   std::mt19937 rng(13);
   std::normal_distribution<float> normal;
-  for (std::size_t in : {64, 255, 512, 768, 781}) {
-    INFO("in " << in);
-    const std::size_t out = 37, n = 5;
-    std::vector<std::uint16_t> w(out * in);
-    for (auto& v : w) v = float_to_bf16(normal(rng));
-    std::vector<float> x(n * in), chunk(n * out), alone(out);
-    for (auto& v : x) v = normal(rng);
-    const rwkv7::Linear m = bf16_linear(w, out, in);
-    rwkv7::detail::ThreadPool pool(2);
-    const rwkv7::detail::MatMul<rwkv7::detail::SimdKernels> matmul{&pool};
-    matmul(m, x.data(), n, chunk.data());
-    for (std::size_t c = 0; c < n; ++c) {
-      matmul(m, x.data() + c * in, 1, alone.data());
-      CHECK(std::equal(alone.begin(), alone.end(), chunk.begin() + static_cast<std::ptrdiff_t>(c * out)));
+  for (bool bf16_activations : {false, true})
+    for (std::size_t in : {64, 255, 512, 768, 781, 1100, 2688}) {
+      INFO("in " << in << (bf16_activations ? ", bf16 activations" : ""));
+      const std::size_t out = 37, n = 5;
+      std::vector<std::uint16_t> w(out * in);
+      for (auto& v : w) v = float_to_bf16(normal(rng));
+      std::vector<float> x(n * in), chunk(n * out), alone(out);
+      for (auto& v : x) v = normal(rng);
+      const rwkv7::Linear m = bf16_linear(w, out, in);
+      rwkv7::detail::ThreadPool pool(2);
+      std::vector<std::uint16_t> rounded;
+      const rwkv7::detail::MatMul<rwkv7::detail::SimdKernels> matmul{&pool, bf16_activations ? &rounded : nullptr};
+      matmul(m, x.data(), n, chunk.data());
+      for (std::size_t c = 0; c < n; ++c) {
+        matmul(m, x.data() + c * in, 1, alone.data());
+        CHECK(std::equal(alone.begin(), alone.end(), chunk.begin() + static_cast<std::ptrdiff_t>(c * out)));
+      }
     }
-  }
 }
 
 TEST_CASE("the thread pool runs every index exactly once, in pieces that start on the grain, when threads help each other") {

@@ -56,6 +56,8 @@ struct ExactKernels {
   static constexpr auto wkv7_step = detail::wkv7_step;
   template <class Load>
   static constexpr std::size_t decode_rows = 4;
+  template <class Load, class Act>
+  static constexpr std::size_t tile_columns = 4;
   static constexpr bool kPackedBf16 = false;
   template <class F>
   static void elementwise(std::size_t n, F&& f) { each_scalar(n, f); }
@@ -65,9 +67,6 @@ struct ExactKernels {
 struct SimdKernels {
   template <class Load, std::size_t R, std::size_t C, class Act>
   static void dot_tile(const std::byte* const* rows, const Act* const* xs, std::size_t in, float* out) {
-#if defined(__AVX512BF16__)
-    if constexpr (std::is_same_v<Act, std::uint16_t> && std::is_same_v<Load, LoadBF16>) return simd::dot_tile_bf16<R, C>(rows, xs, in, out);
-#endif
     simd::dot_tile<Load, R, C>(rows, xs, in, out);
   }
   template <class Load, std::size_t C>
@@ -77,6 +76,8 @@ struct SimdKernels {
   static constexpr auto wkv7_step = detail::wkv7_step_simd;
   template <class Load>
   static constexpr std::size_t decode_rows = simd::kDecodeRows<Load>;
+  template <class Load, class Act>
+  static constexpr std::size_t tile_columns = simd::kRowTileColumns<Load, Act>;
   template <class Load, class Act>
   static void dot_rows(const std::byte* w, std::size_t stride, std::size_t count, const Act* x, std::size_t in, float* y) {
     simd::dot_rows<Load>(w, stride, count, x, in, y);
@@ -187,10 +188,11 @@ struct MatMul {
   }
 
   // Each thread owns a contiguous range of output rows, so every weight is read from memory once per call and
-  // reused from cache for all columns. Chunks take tiles of kTileRows × kTileColumns: each weight vector loaded
-  // serves 4 columns and each activation vector 4 rows. A single column (decoding) is memory-bound; how many
-  // rows its tiles take is the kernel set's decode_rows (see simd_dot.hpp). Scattered rows (a partial LM head)
-  // keep 4-row tiles, for more cache misses in flight.
+  // reused from cache for all columns. Chunks take tiles of kTileRows × the kernel set's tile_columns (4, or 3
+  // where each row is summed in two chains): each weight vector loaded serves every column of the tile and each
+  // activation vector 4 rows. A single column (decoding) is memory-bound; how many rows its tiles take is the
+  // kernel set's decode_rows (see simd_dot.hpp). Scattered rows (a partial LM head) keep 4-row tiles, for more
+  // cache misses in flight. The LoRA factors go in tiles of kTileColumns.
   static constexpr std::size_t kTileRows = 4, kTileColumns = 4;
 
   // Calls f(first column, width) over n columns in tiles of Columns, then one narrower tile; width is a
@@ -274,7 +276,7 @@ struct MatMul {
         const std::size_t live = std::min(R, end - k);
         const std::byte* tile_rows[R];
         for (std::size_t j = 0; j < R; ++j) tile_rows[j] = w + row_of(k + std::min(j, live - 1)) * in * Load::size;
-        for_column_tiles<kTileColumns>(n, [&](std::size_t c, auto width) {
+        for_column_tiles<K::template tile_columns<Load, Act>>(n, [&](std::size_t c, auto width) {
           constexpr std::size_t Cw = decltype(width)::value;
           const Act* xs[Cw];
           for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (c + j) * in;

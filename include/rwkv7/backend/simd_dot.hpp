@@ -84,11 +84,6 @@ inline Floats load(const std::byte* p, std::size_t i) {
   }
 }
 
-// The tile every matrix product is built from: out[r·C + c] = Σ_i rows[r][i]·xs[c][i] for R weight rows and C
-// activation columns, so each weight vector is loaded (and widened) once for C columns and each activation
-// vector once for R rows. Every (row, column) pair has a single accumulator summed in element order, then
-// reduced by hadd, then the scalar tail: the same bits in whatever tile shape it is computed, so a token gives
-// identical logits alone, in a prefill chunk or in a batch, on any number of threads.
 // Lane sums of N accumulators: out[k] = Σ lanes of acc[k]. With AVX-512, sixteen are reduced together (a
 // transpose-and-add tree: ~2 instructions per vector instead of ~7) in the same order a lone vector is reduced
 // (halves, quarters, adjacent pairs, last pair), so the result of an accumulator never depends on its company.
@@ -182,127 +177,153 @@ inline void keep_in_register(Floats& x) {
   (void)x;
 #endif
 }
+#if defined(__AVX512BF16__)
+inline void keep_in_register(__m512bh& x) { __asm__("" : "+v"(x)); }
+#endif
 
 inline Floats load_activations(const float* x, std::size_t i) { return Floats::load_unaligned(x + i); }
 inline Floats load_activations(const std::uint16_t* x, std::size_t i) { return load<LoadBF16>(reinterpret_cast<const std::byte*>(x), i); }
 
-template <class Load, std::size_t R, std::size_t C, class Act>
-inline void dot_tile(const std::byte* const* rows, const Act* const* xs, std::size_t n, float* out) {
-  Floats acc[R * C];
-  RWKV7_UNROLL
-  for (auto& a : acc) a = Floats(0.0f);
-  std::size_t i = 0;
-  for (; i + kWidth <= n; i += kWidth) {
-    Floats w[R];
-    if constexpr (C == 1 && R > 1) prefetch_ahead(rows[0], R * n * Load::size, R * i * Load::size, R * kWidth * Load::size);
-    RWKV7_UNROLL
-    for (std::size_t r = 0; r < R; ++r) w[r] = load<Load>(rows[r], i);
-    RWKV7_UNROLL
-    for (std::size_t c = 0; c < C; ++c) {
-      Floats x = load_activations(xs[c], i);
-      keep_in_register(x);
-      RWKV7_UNROLL
-      for (std::size_t r = 0; r < R; ++r) acc[r * C + c] = fmadd(w[r], x, acc[r * C + c]);
-    }
-  }
-  reduce_all(acc, out);
-  for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t c = 0; c < C; ++c)
-      for (std::size_t j = i; j < n; ++j) out[r * C + c] = Load::at(rows[r], j) * activation(xs[c], j) + out[r * C + c];
-}
-
-#if defined(__AVX512BF16__)
-constexpr bool kBf16DotProducts = true;
-
-// dot_tile for bf16 weights with activations already rounded to bf16: the AVX512-BF16 dot-product instruction
-// multiplies 32 pairs per step at twice the fp32 FMA rate. Same shape rules as dot_tile: one accumulator per
-// (row, column) in element order, the same reduction, so tiles of any shape give the same bits.
-template <std::size_t R, std::size_t C>
-inline void dot_tile_bf16(const std::byte* const* rows, const std::uint16_t* const* xs, std::size_t n, float* out) {
-  constexpr std::size_t kPairs = 32;
-  __m512 acc[R * C];
-  RWKV7_UNROLL
-  for (auto& a : acc) a = _mm512_setzero_ps();
-  std::size_t i = 0;
-  for (; i + kPairs <= n; i += kPairs) {
-    __m512bh w[R];
-    if constexpr (C == 1 && R > 1) prefetch_ahead(rows[0], R * n * 2, R * i * 2, R * kPairs * 2);
-    RWKV7_UNROLL
-    for (std::size_t r = 0; r < R; ++r) w[r] = (__m512bh)_mm512_loadu_si512(rows[r] + 2 * i);
-    RWKV7_UNROLL
-    for (std::size_t c = 0; c < C; ++c) {
-      const __m512bh x = (__m512bh)_mm512_loadu_si512(xs[c] + i);
-      RWKV7_UNROLL
-      for (std::size_t r = 0; r < R; ++r) acc[r * C + c] = _mm512_dpbf16_ps(acc[r * C + c], w[r], x);
-    }
-  }
-  reduce_all(acc, out);
-  for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t c = 0; c < C; ++c)
-      for (std::size_t j = i; j < n; ++j) out[r * C + c] = LoadBF16::at(rows[r], j) * bf16_to_float(xs[c][j]) + out[r * C + c];
-}
-#else
-constexpr bool kBf16DotProducts = false;
-#endif
-
-// How a row's dot product advances, one step of kStep elements into one accumulator: fp32 multiply-adds of the
-// widened weights (as dot_tile), or for bf16 weights with bf16 activations the AVX512-BF16 pair instruction (as
-// dot_tile_bf16).
+// How a dot product of a weight row with activations advances, one step of kStep elements: fp32 multiply-adds
+// of the widened weights, or for bf16 weights with bf16 activations the AVX512-BF16 pair instruction (32 pairs
+// per step at twice the fp32 FMA rate).
+// Where rows go one at a time, one accumulator per row made each fp32 step wait for the previous one (4 cycles
+// for 32 bytes of bf16 weights): a 2688-wide row is 168 dependent multiply-adds, more than the out-of-order
+// window hides, and such rows streamed at ~60% of the read probe (synthetic test over 2 MiB pages). So a row's
+// steps are dealt in turn to kChains accumulators, step k into chain k mod kChains, each chain summed in step
+// order, then the chains added in order and reduced: ~75% in the same test; decoding with exact activations,
+// alternating runs: 2 threads +9% (8 of 8 pairs), 1 thread no change. Two chains rather than four (~80%) so that
+// chunk tiles keep every chain of every (row, column) pair in registers (kRowTileColumns). The pair instruction
+// carries 64 bytes a step: one chain, a second measured no faster. Where 4-row tiles decode, the rows are the
+// independent chains.
 template <class Load, class Act>
 struct RowSteps {
   static constexpr std::size_t kStep = kWidth;
+  static constexpr std::size_t kChains = kDecodeRows<Load> == 1 ? 2 : 1;
+  using W = Floats;
   using X = Floats;
   using Acc = Floats;
   static Acc zero() { return Floats(0.0f); }
+  static W weights(const std::byte* row, std::size_t i) { return load<Load>(row, i); }
   static X x_at(const Act* x, std::size_t i) { return load_activations(x, i); }
-  static Acc step(Acc acc, const std::byte* row, std::size_t i, X x) { return fmadd(load<Load>(row, i), x, acc); }
+  static Acc madd(Acc acc, W w, X x) { return fmadd(w, x, acc); }
+  static Acc add(Acc a, Acc b) { return a + b; }
 };
 #if defined(__AVX512BF16__)
 template <>
 struct RowSteps<LoadBF16, std::uint16_t> {
   static constexpr std::size_t kStep = 32;
+  static constexpr std::size_t kChains = 1;
+  using W = __m512bh;
   using X = __m512bh;
   using Acc = __m512;
   static Acc zero() { return _mm512_setzero_ps(); }
+  static W weights(const std::byte* row, std::size_t i) { return (__m512bh)_mm512_loadu_si512(row + 2 * i); }
   static X x_at(const std::uint16_t* x, std::size_t i) { return (__m512bh)_mm512_loadu_si512(x + i); }
-  static Acc step(Acc acc, const std::byte* row, std::size_t i, X x) { return _mm512_dpbf16_ps(acc, (__m512bh)_mm512_loadu_si512(row + 2 * i), x); }
+  static Acc madd(Acc acc, W w, X x) { return _mm512_dpbf16_ps(acc, w, x); }
+  static Acc add(Acc a, Acc b) { return _mm512_add_ps(a, b); }
 };
 #endif
 
+// Columns per tile of a chunk product: 4 rows × 4 columns of accumulators; with two chains 4 × 3 (24 of the 32
+// registers; 4 × 2 left the widening of the weights the bound: exact chunk products ran 33% slower, 4 × 3 ~7%).
+template <class Load, class Act>
+constexpr std::size_t kRowTileColumns = RowSteps<Load, Act>::kChains == 1 ? 4 : 3;
+
+// The tile every row-major product is built from: out[r·C + c] = Σ_i rows[r][i]·xs[c][i] for R weight rows and
+// C activation columns, so each weight vector is loaded (and widened) once for C columns and each activation
+// vector once for R rows. Every (row, column) pair is summed in the chains above, then reduced by the same
+// reduction, then the scalar tail: the same bits in whatever tile shape it is computed, and as dot_rows computes
+// it, so a token gives identical logits alone, in a prefill chunk or in a batch, on any number of threads.
+template <class Load, std::size_t R, std::size_t C, class Act>
+inline void dot_tile(const std::byte* const* rows, const Act* const* xs, std::size_t n, float* out) {
+  using S = RowSteps<Load, Act>;
+  constexpr std::size_t chains = S::kChains;
+  const std::size_t steps = n / S::kStep;
+  typename S::Acc acc[chains][R * C];
+  RWKV7_UNROLL
+  for (auto& chain : acc)
+    RWKV7_UNROLL
+    for (auto& a : chain) a = S::zero();
+  auto step = [&](typename S::Acc (&chain)[R * C], std::size_t i) {
+    typename S::W w[R];
+    if constexpr (C == 1 && R > 1) prefetch_ahead(rows[0], R * n * Load::size, R * i * Load::size, R * S::kStep * Load::size);
+    RWKV7_UNROLL
+    for (std::size_t r = 0; r < R; ++r) w[r] = S::weights(rows[r], i);
+    RWKV7_UNROLL
+    for (std::size_t c = 0; c < C; ++c) {
+      typename S::X x = S::x_at(xs[c], i);
+      keep_in_register(x);
+      RWKV7_UNROLL
+      for (std::size_t r = 0; r < R; ++r) chain[r * C + c] = S::madd(chain[r * C + c], w[r], x);
+    }
+  };
+  std::size_t k = 0;
+  for (; k + chains <= steps; k += chains)
+    RWKV7_UNROLL
+    for (std::size_t j = 0; j < chains; ++j) step(acc[j], (k + j) * S::kStep);
+  for (std::size_t j = 0; k + j < steps; ++j) step(acc[j], (k + j) * S::kStep);
+  typename S::Acc total[R * C];
+  RWKV7_UNROLL
+  for (std::size_t t = 0; t < R * C; ++t) {
+    total[t] = acc[0][t];
+    RWKV7_UNROLL
+    for (std::size_t j = 1; j < chains; ++j) total[t] = S::add(total[t], acc[j][t]);
+  }
+  reduce_all(total, out);
+  for (std::size_t r = 0; r < R; ++r)
+    for (std::size_t c = 0; c < C; ++c)
+      for (std::size_t j = steps * S::kStep; j < n; ++j) out[r * C + c] = Load::at(rows[r], j) * activation(xs[c], j) + out[r * C + c];
+}
+
 // Decoding with rows taken one at a time (kDecodeRows == 1): y[k] = (row k)·x for `count` rows `stride` bytes
-// apart, each summed as dot_tile<Load, 1, 1> (or dot_tile_bf16<1, 1>) sums it: one accumulator in element order,
-// the same reduction, the same bits. With AVX-512 (32 vector registers) the first kHeldSteps steps of x stay in
-// registers across all rows. Re-loaded from L1 for every row, as the tiles do, they kept one core's weight stream
-// ~15% below the streaming-read probe; held, it reached the probe (synthetic bf16 test over 2 MiB pages).
+// apart, each summed as dot_tile sums it: the same chains, reduction and tail, the same bits. With AVX-512 (32
+// vector registers) the first kHeldSteps steps of x stay in registers across all rows. Re-loaded from L1 for
+// every row, as the tiles do, they kept one core's weight stream ~15% below the streaming-read probe; held, it
+// reached the probe (synthetic bf16 test over 2 MiB pages).
 template <class Load, class Act>
 inline void dot_rows(const std::byte* w, std::size_t stride, std::size_t count, const Act* x, std::size_t n, float* y) {
   using S = RowSteps<Load, Act>;
-  // The row's sum from step i on (x from memory), reduced, plus the scalar tail.
-  auto rest = [&](typename S::Acc acc, const std::byte* row, std::size_t i) {
-    for (; i + S::kStep <= n; i += S::kStep) acc = S::step(acc, row, i, S::x_at(x, i));
-    const typename S::Acc sums[1] = {acc};
+  constexpr std::size_t chains = S::kChains;
+  const std::size_t steps = n / S::kStep;
+  // The row's sum from step k on (x from memory; k a multiple of chains), reduced, plus the scalar tail.
+  auto rest = [&](typename S::Acc (&acc)[chains], const std::byte* row, std::size_t k) {
+    for (; k + chains <= steps; k += chains)
+      RWKV7_UNROLL
+      for (std::size_t j = 0; j < chains; ++j) acc[j] = S::madd(acc[j], S::weights(row, (k + j) * S::kStep), S::x_at(x, (k + j) * S::kStep));
+    for (std::size_t j = 0; k + j < steps; ++j) acc[j] = S::madd(acc[j], S::weights(row, (k + j) * S::kStep), S::x_at(x, (k + j) * S::kStep));
+    typename S::Acc sums[1] = {acc[0]};
+    RWKV7_UNROLL
+    for (std::size_t j = 1; j < chains; ++j) sums[0] = S::add(sums[0], acc[j]);
     float out;
     reduce_all(sums, &out);
-    for (; i < n; ++i) out = Load::at(row, i) * activation(x, i) + out;
+    for (std::size_t i = steps * S::kStep; i < n; ++i) out = Load::at(row, i) * activation(x, i) + out;
     return out;
   };
 #if defined(__AVX512F__)
   constexpr std::size_t kHeldSteps = 16;
-  if (n >= kHeldSteps * S::kStep) {
+  static_assert(kHeldSteps % chains == 0, "held steps must keep each step in its chain");
+  if (steps >= kHeldSteps) {
     typename S::X held[kHeldSteps];
     RWKV7_UNROLL
     for (std::size_t h = 0; h < kHeldSteps; ++h) held[h] = S::x_at(x, h * S::kStep);
     for (std::size_t k = 0; k < count; ++k) {
       const std::byte* row = w + k * stride;
-      typename S::Acc acc = S::zero();
+      typename S::Acc acc[chains];
       RWKV7_UNROLL
-      for (std::size_t h = 0; h < kHeldSteps; ++h) acc = S::step(acc, row, h * S::kStep, held[h]);
-      y[k] = rest(acc, row, kHeldSteps * S::kStep);
+      for (auto& a : acc) a = S::zero();
+      RWKV7_UNROLL
+      for (std::size_t h = 0; h < kHeldSteps; ++h) acc[h % chains] = S::madd(acc[h % chains], S::weights(row, h * S::kStep), held[h]);
+      y[k] = rest(acc, row, kHeldSteps);
     }
     return;
   }
 #endif
-  for (std::size_t k = 0; k < count; ++k) y[k] = rest(S::zero(), w + k * stride, 0);
+  for (std::size_t k = 0; k < count; ++k) {
+    typename S::Acc acc[chains];
+    for (auto& a : acc) a = S::zero();
+    y[k] = rest(acc, w + k * stride, 0);
+  }
 }
 
 // Y = Wᵀ-stored products (W kept as [in, out], the LoRA factors): y[c][o] = Σ_i w[i][o]·x[c][i] for C columns,
