@@ -192,7 +192,7 @@ inline Floats load_activations(const std::uint16_t* x, std::size_t i) { return l
 // window hides, and such rows streamed at ~60% of the read probe (synthetic test over 2 MiB pages). So a row's
 // steps are dealt in turn to kChains accumulators, step k into chain k mod kChains, each chain summed in step
 // order, then the chains added in order and reduced: ~75% in the same test; decoding with exact activations,
-// alternating runs: 2 threads +9% (8 of 8 pairs), 1 thread no change. Two chains rather than four (~80%) so that
+// alternating runs: 2 threads +9% (8 of 8 pairs), 1 thread no clear change. Two chains rather than four (~80%) so
 // chunk tiles keep every chain of every (row, column) pair in registers (kRowTileColumns). The pair instruction
 // carries 64 bytes a step: one chain, a second measured no faster. Where 4-row tiles decode, the rows are the
 // independent chains.
