@@ -195,11 +195,16 @@ inline Floats load_activations(const std::uint16_t* x, std::size_t i) { return l
 // alternating runs: 2 threads +9% (8 of 8 pairs), 1 thread no clear change. Two chains rather than four (~80%) so
 // chunk tiles keep every chain of every (row, column) pair in registers (kRowTileColumns). The pair instruction
 // carries 64 bytes a step: one chain, a second measured no faster. Where 4-row tiles decode, the rows are the
-// independent chains.
+// independent chains; with 16 vector registers (AVX2) two chains' tiles would not fit.
+#if defined(__AVX512F__) || defined(__aarch64__)
+constexpr std::size_t kVectorRegisters = 32;
+#else
+constexpr std::size_t kVectorRegisters = 16;
+#endif
 template <class Load, class Act>
 struct RowSteps {
   static constexpr std::size_t kStep = kWidth;
-  static constexpr std::size_t kChains = kDecodeRows<Load> == 1 ? 2 : 1;
+  static constexpr std::size_t kChains = kDecodeRows<Load> == 1 && kVectorRegisters == 32 ? 2 : 1;
   using W = Floats;
   using X = Floats;
   using Acc = Floats;
@@ -288,10 +293,11 @@ inline void dot_rows(const std::byte* w, std::size_t stride, std::size_t count, 
   const std::size_t steps = n / S::kStep;
   // The row's sum from step k on (x from memory; k a multiple of chains), reduced, plus the scalar tail.
   auto rest = [&](typename S::Acc (&acc)[chains], const std::byte* row, std::size_t k) {
+    auto step = [&](typename S::Acc& chain, std::size_t i) { chain = S::madd(chain, S::weights(row, i), S::x_at(x, i)); };
     for (; k + chains <= steps; k += chains)
       RWKV7_UNROLL
-      for (std::size_t j = 0; j < chains; ++j) acc[j] = S::madd(acc[j], S::weights(row, (k + j) * S::kStep), S::x_at(x, (k + j) * S::kStep));
-    for (std::size_t j = 0; k + j < steps; ++j) acc[j] = S::madd(acc[j], S::weights(row, (k + j) * S::kStep), S::x_at(x, (k + j) * S::kStep));
+      for (std::size_t j = 0; j < chains; ++j) step(acc[j], (k + j) * S::kStep);
+    for (std::size_t j = 0; k + j < steps; ++j) step(acc[j], (k + j) * S::kStep);
     typename S::Acc sums[1] = {acc[0]};
     RWKV7_UNROLL
     for (std::size_t j = 1; j < chains; ++j) sums[0] = S::add(sums[0], acc[j]);
