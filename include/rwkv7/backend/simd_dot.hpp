@@ -288,6 +288,7 @@ inline void dot_tile(const std::byte* const* rows, const Act* const* xs, std::si
 // reached the probe (synthetic bf16 test over 2 MiB pages).
 template <class Load, class Act>
 inline void dot_rows(const std::byte* w, std::size_t stride, std::size_t count, const Act* x, std::size_t n, float* y) {
+#if defined(__AVX512F__)
   using S = RowSteps<Load, Act>;
   constexpr std::size_t chains = S::kChains;
   const std::size_t steps = n / S::kStep;
@@ -306,7 +307,6 @@ inline void dot_rows(const std::byte* w, std::size_t stride, std::size_t count, 
     for (std::size_t i = steps * S::kStep; i < n; ++i) out = Load::at(row, i) * activation(x, i) + out;
     return out;
   };
-#if defined(__AVX512F__)
   constexpr std::size_t kHeldSteps = 16;
   static_assert(kHeldSteps % chains == 0, "held steps must keep each step in its chain");
   if (steps >= kHeldSteps) {
@@ -326,9 +326,8 @@ inline void dot_rows(const std::byte* w, std::size_t stride, std::size_t count, 
   }
 #endif
   for (std::size_t k = 0; k < count; ++k) {
-    typename S::Acc acc[chains];
-    for (auto& a : acc) a = S::zero();
-    y[k] = rest(acc, w + k * stride, 0);
+    const std::byte* row = w + k * stride;
+    dot_tile<Load, 1, 1>(&row, &x, n, y + k);
   }
 }
 
