@@ -3,6 +3,7 @@
 #include <rwkv7/rwkv7.hpp>
 
 #include <chrono>
+#include <cinttypes>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -338,6 +339,33 @@ double peak_rss_mb() {
   return 0.0;
 }
 
+// Share of the resident bytes of the mapping that holds p which sit in 2 MiB pages (Linux /proc; -1 elsewhere).
+// Both the decode stream and the probe read ~20% slower from 4 KiB pages, and which one the kernel gives depends
+// on how the file entered the page cache and on memory fragmentation, so the bench reports both shares.
+double huge_page_share(const void* p) {
+  std::ifstream smaps("/proc/self/smaps");
+  const auto address = reinterpret_cast<std::uintptr_t>(p);
+  std::string line;
+  bool inside = false;
+  double rss = 0, huge = 0;
+  while (std::getline(smaps, line)) {
+    std::uintptr_t begin = 0, end = 0;
+    if (std::sscanf(line.c_str(), "%" SCNxPTR "-%" SCNxPTR " ", &begin, &end) == 2 && line.find(':') > line.find(' ')) {
+      if (inside) break;
+      inside = begin <= address && address < end;
+      continue;
+    }
+    if (!inside) continue;
+    double kb = 0;
+    char field[64];
+    if (std::sscanf(line.c_str(), "%63[^:]: %lf kB", field, &kb) != 2) continue;
+    const std::string name = field;
+    if (name == "Rss") rss = kb;
+    if (name == "AnonHugePages" || name == "FilePmdMapped" || name == "ShmemPmdMapped") huge += kb;
+  }
+  return rss > 0 ? huge / rss : -1.0;
+}
+
 // Streaming-read bandwidth of this machine with `threads` readers over a buffer far larger than the caches:
 // the bound a decode step (which reads every weight once) cannot beat. The buffer asks for 2 MiB pages, as the
 // model's own mapping gets from the page cache where the kernel keeps large folios: on 4 KiB pages the hardware
@@ -352,28 +380,29 @@ class StreamingProbe {
 #endif
     std::fill(memory_.get(), memory_.get() + kBytes / sizeof(std::uint64_t), std::uint64_t{1});
   }
-  // One pass over the buffer, GB/s.
-  double pass() {
+  const void* buffer() const { return memory_.get(); }
+  // Reads `bytes` (whole passes over the buffer, at least one), GB/s.
+  double read(double bytes) {
+    const auto passes = std::max<std::size_t>(1, static_cast<std::size_t>(bytes / static_cast<double>(kBytes) + 0.5));
     std::vector<std::uint64_t> partial(threads_, 0);
     const auto t0 = std::chrono::steady_clock::now();
-    pool_.parallel_for(threads_, [&](std::size_t b, std::size_t e) {
-      for (std::size_t t = b; t < e; ++t) {
-        const std::size_t n = kBytes / sizeof(std::uint64_t) / threads_;
-        const std::uint64_t* p = memory_.get() + t * n;
-        // Integer adds into 32 independent sums, which the compiler turns into several vector accumulators (one
-        // chain of vector adds read ~10% less on this VM, and less than decode's own loops).
-        std::uint64_t sums[32] = {};
-        for (std::size_t i = 0; i + 32 <= n; i += 32)
-          for (std::size_t j = 0; j < 32; ++j) sums[j] += p[i + j];
-        std::uint64_t sum = 0;
-        for (std::uint64_t s : sums) sum += s;
-        partial[t] = sum;
-      }
-    });
+    for (std::size_t pass = 0; pass < passes; ++pass)
+      pool_.parallel_for(threads_, [&](std::size_t b, std::size_t e) {
+        for (std::size_t t = b; t < e; ++t) {
+          const std::size_t n = kBytes / sizeof(std::uint64_t) / threads_;
+          const std::uint64_t* p = memory_.get() + t * n;
+          // Integer adds into 32 independent sums, which the compiler turns into several vector accumulators (one
+          // chain of vector adds read ~10% less on this VM, and less than decode's own loops).
+          std::uint64_t sums[32] = {};
+          for (std::size_t i = 0; i + 32 <= n; i += 32)
+            for (std::size_t j = 0; j < 32; ++j) sums[j] += p[i + j];
+          for (std::uint64_t sum : sums) partial[t] += sum;
+        }
+      });
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     volatile std::uint64_t sink = partial[0];
     (void)sink;
-    return static_cast<double>(kBytes) / s / 1e9;
+    return static_cast<double>(passes * kBytes) / s / 1e9;
   }
 
  private:
@@ -414,8 +443,11 @@ int cmd_bench(const Args& a) {
   for (auto& t : prompt) t = rng.next() % static_cast<std::uint32_t>(model.vocab_size());
   double prefill_s = 1e9, decode_s = 1e9, bandwidth = 0.0, rss_mb = 0.0;
   std::unique_ptr<StreamingProbe> probe;
-  // Best of three rounds, the machine's noise only ever slowing a run down. The probe passes run between the
-  // decode rounds: this VM's bandwidth drifts by ±20% over minutes, and the ratio compares like with like.
+  const double per_token_bytes = bytes_per_token(model.weights());
+  // Best of three rounds, the machine's noise only ever slowing a run down. Each decode round is followed by a
+  // probe round that reads as many bytes, so both sides are the best of three equally long samples of a
+  // bandwidth that drifts by ±20% over seconds to minutes here. (Two 1 GiB passes a round, against 64 tokens'
+  // 17 GB, made the probe the best of six short samples: 3-6% above the best of three long ones, same process.)
   for (int rep = 0; rep < 3; ++rep) {
     auto s = model.new_state();
     auto p0 = clock::now();
@@ -428,10 +460,10 @@ int cmd_bench(const Args& a) {
       rss_mb = peak_rss_mb();  // the model's, before the probe allocates its own 1 GiB
       probe = std::make_unique<StreamingProbe>(threads);
     }
-    for (int pass = 0; pass < 2; ++pass) bandwidth = std::max(bandwidth, probe->pass());
+    bandwidth = std::max(bandwidth, probe->read(per_token_bytes * static_cast<double>(decode_n)));
   }
   const double decode_tok_s = static_cast<double>(decode_n) / decode_s, prefill_tok_s = static_cast<double>(prefill_n) / prefill_s;
-  const double per_token_gb = bytes_per_token(model.weights()) / 1e9;
+  const double per_token_gb = per_token_bytes / 1e9;
   const double achieved = per_token_gb * decode_tok_s;
   std::cout << "model " << a.get("--model") << ": " << model.config().n_layer << " layers, width " << model.config().n_embd << ", "
             << model.config().dtype << ", " << per_token_gb * 1000 << " MB read per decoded token, " << threads << " thread(s)\n";
@@ -439,6 +471,8 @@ int cmd_bench(const Args& a) {
             << " GB/s streaming-read bandwidth measured now)\n";
   std::cout << "prefill " << prefill_tok_s << " tok/s over " << prefill_n << " tokens\n";
   std::cout << "load to first token " << load_ms << " ms, peak RSS " << rss_mb << " MB\n";
+  const double model_huge = huge_page_share(model.weights().head.w.data), probe_huge = huge_page_share(probe->buffer());
+  std::cout << "in 2 MiB pages: " << 100 * model_huge << "% of the weights' mapping, " << 100 * probe_huge << "% of the probe's buffer\n";
   nlohmann::ordered_json accuracy;
   if (a.has("--text")) {  // int8 weights or bf16 activations vs the exact model, token by token over real text
     auto exact = rwkv7::Model::load(a.get("--model"));
@@ -468,7 +502,7 @@ int cmd_bench(const Args& a) {
   }
   nlohmann::ordered_json j = {{"decode_tok_s", decode_tok_s}, {"prefill_tok_s", prefill_tok_s}, {"bandwidth_gb_s", bandwidth},
                               {"achieved_gb_s", achieved},    {"decode_bw_ratio", achieved / bandwidth}, {"load_ms", load_ms},
-                              {"rss_mb", rss_mb},      {"threads", threads},          {"isa", rwkv7::isa_name(model.isa())},
+                              {"rss_mb", rss_mb},      {"model_huge_pages", model_huge}, {"probe_huge_pages", probe_huge}, {"threads", threads},          {"isa", rwkv7::isa_name(model.isa())},
                               {"quant", a.get("--quant", "none")}, {"activations", a.get("--activations", "f32")}};
   if (!accuracy.is_null()) j["accuracy"] = accuracy;
   std::cout << j.dump() << "\n";
