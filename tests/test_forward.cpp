@@ -166,6 +166,32 @@ TEST_CASE("int8 weights: SIMD equals the exact kernels, and the logits stay near
   }
 }
 
+TEST_CASE("int8 quantization: the matrices share one 2 MiB-aligned block, in the order decoding reads them") {
+  for (const auto& f : fixtures()) {
+    rwkv7::ModelWeights q = rwkv7::bind_weights(rwkv7::load_tensors(f.model_path));
+    rwkv7::quantize_int8(q);
+    INFO(f.name);
+    std::vector<const rwkv7::Linear*> order;
+    for (const auto& L : q.layers)
+      for (const rwkv7::Linear* m : {&L.att.receptance, &L.att.key, &L.att.value, &L.att.output, &L.ffn.key, &L.ffn.value}) order.push_back(m);
+    order.push_back(&q.head);
+    REQUIRE(order.front()->row_scale != nullptr);
+    CHECK(reinterpret_cast<std::uintptr_t>(order.front()->row_scale) % rwkv7::detail::kHugePage == 0);
+    const std::byte* end = nullptr;  // where the previous matrix ends
+    for (const rwkv7::Linear* m : order) {
+      REQUIRE(m->w.dtype == rwkv7::DType::q8);
+      const auto* scale = reinterpret_cast<const std::byte*>(m->row_scale);
+      if (end) CHECK(scale >= end);
+      CHECK(m->w.data >= scale + m->out * sizeof(float));
+      CHECK(reinterpret_cast<std::uintptr_t>(m->w.data) % 64 == 0);
+      end = m->w.data + m->out * m->in;
+    }
+    std::ptrdiff_t payload = 0;  // scales and weights; the block adds at most 63 bytes of padding after each
+    for (const rwkv7::Linear* m : order) payload += m->out * static_cast<std::ptrdiff_t>(sizeof(float)) + m->out * m->in;
+    CHECK(end - reinterpret_cast<const std::byte*>(order.front()->row_scale) <= payload + 2 * 63 * static_cast<std::ptrdiff_t>(order.size()));
+  }
+}
+
 TEST_CASE("int8 quantization: one scale per row, max|w| / 127, and every weight within half a step") {
   for (const auto& f : fixtures()) {
     const rwkv7::ModelWeights original = rwkv7::bind_weights(rwkv7::load_tensors(f.model_path));

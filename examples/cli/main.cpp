@@ -373,14 +373,10 @@ double huge_page_share(const void* p) {
 class StreamingProbe {
  public:
   explicit StreamingProbe(unsigned threads)
-      : threads_(threads), memory_(static_cast<std::uint64_t*>(std::aligned_alloc(kHugePage, kBytes)), std::free), pool_(threads) {
-    if (!memory_) throw std::bad_alloc();
-#if defined(MADV_HUGEPAGE)
-    ::madvise(memory_.get(), kBytes, MADV_HUGEPAGE);
-#endif
-    std::fill(memory_.get(), memory_.get() + kBytes / sizeof(std::uint64_t), std::uint64_t{1});
+      : threads_(threads), bytes_(rwkv7::detail::huge_page_bytes(kBytes)), memory_(reinterpret_cast<std::uint64_t*>(bytes_.get())), pool_(threads) {
+    std::fill(memory_, memory_ + kBytes / sizeof(std::uint64_t), std::uint64_t{1});
   }
-  const void* buffer() const { return memory_.get(); }
+  const void* buffer() const { return memory_; }
   // Reads `bytes` (whole passes over the buffer, at least one), GB/s.
   double read(double bytes) {
     const auto passes = std::max<std::size_t>(1, static_cast<std::size_t>(bytes / static_cast<double>(kBytes) + 0.5));
@@ -390,7 +386,7 @@ class StreamingProbe {
       pool_.parallel_for(threads_, [&](std::size_t b, std::size_t e) {
         for (std::size_t t = b; t < e; ++t) {
           const std::size_t n = kBytes / sizeof(std::uint64_t) / threads_;
-          const std::uint64_t* p = memory_.get() + t * n;
+          const std::uint64_t* p = memory_ + t * n;
           // Integer adds into 32 independent sums, which the compiler turns into several vector accumulators (one
           // chain of vector adds read ~10% less on this VM, and less than decode's own loops).
           std::uint64_t sums[32] = {};
@@ -406,9 +402,10 @@ class StreamingProbe {
   }
 
  private:
-  static constexpr std::size_t kBytes = std::size_t{1} << 30, kHugePage = std::size_t{2} << 20;
+  static constexpr std::size_t kBytes = std::size_t{1} << 30;
   unsigned threads_;
-  std::unique_ptr<std::uint64_t, void (*)(void*)> memory_;
+  std::shared_ptr<std::byte[]> bytes_;
+  std::uint64_t* memory_;
   rwkv7::detail::ThreadPool pool_;
 };
 

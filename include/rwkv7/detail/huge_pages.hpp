@@ -1,0 +1,30 @@
+// rwkv7/detail/huge_pages.hpp — memory that a decode step streams through, in 2 MiB pages where the OS has them.
+#pragma once
+
+#include <cstddef>
+#include <cstdlib>
+#include <memory>
+#include <new>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+#endif
+
+namespace rwkv7::detail {
+
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+
+// `bytes` uninitialized bytes, 2 MiB-aligned, with the advice to back them by 2 MiB pages: the hardware
+// prefetcher stops at every 4 KiB page boundary. int8 weights in separately allocated blocks (4 KiB pages)
+// decoded 15% slower at one thread and 10% at two (alternating runs on the seed-000 shape).
+inline std::shared_ptr<std::byte[]> huge_page_bytes(std::size_t bytes) {
+  const std::size_t size = (bytes + kHugePage - 1) / kHugePage * kHugePage;  // aligned_alloc wants a multiple
+  void* p = std::aligned_alloc(kHugePage, size == 0 ? kHugePage : size);
+  if (!p) throw std::bad_alloc();
+#if defined(MADV_HUGEPAGE)
+  ::madvise(p, size, MADV_HUGEPAGE);  // advice only: fine to fail
+#endif
+  return std::shared_ptr<std::byte[]>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });
+}
+
+}  // namespace rwkv7::detail
