@@ -101,22 +101,30 @@ TEST_CASE("matrix products do not depend on the thread count, on the packed path
 }
 
 // Chunks under the packed kernels' minimum go through the row-dot tiles, which sum each row in the same chains as
-// decoding does.
+// decoding does. bf16 weights with fp32 or bf16 activations, and int8 weights (quantized here, one scale a row).
 TEST_CASE("a column alone gives the same bits as inside a chunk, also where decoding holds activations in registers") {
   std::mt19937 rng(13);
   std::normal_distribution<float> normal;
-  for (bool bf16_activations : {false, true})
+  enum class Weights { bf16, bf16_with_bf16_activations, int8 };
+  for (Weights kind : {Weights::bf16, Weights::bf16_with_bf16_activations, Weights::int8})
     for (std::size_t in : {64, 255, 512, 768, 781, 1100, 2688}) {
-      INFO("in " << in << (bf16_activations ? ", bf16 activations" : ""));
+      INFO("in " << in << ", weights " << static_cast<int>(kind));
       const std::size_t out = 37, n = 5;
       std::vector<std::uint16_t> w(out * in);
       for (auto& v : w) v = float_to_bf16(normal(rng));
-      std::vector<float> x(n * in), chunk(n * out), alone(out);
+      std::vector<float> x(n * in), chunk(n * out), alone(out), scale(out);
       for (auto& v : x) v = normal(rng);
-      const rwkv7::Linear m = bf16_linear(w, out, in);
+      rwkv7::Linear m = bf16_linear(w, out, in);
+      std::vector<std::int8_t> q(out * in);
+      if (kind == Weights::int8) {
+        rwkv7::detail::quantize_rows<rwkv7::detail::LoadBF16>(m.w.data, out, in, scale.data(), q.data());
+        m.w.dtype = rwkv7::DType::q8;
+        m.w.data = reinterpret_cast<const std::byte*>(q.data());
+        m.row_scale = scale.data();
+      }
       rwkv7::detail::ThreadPool pool(2);
       std::vector<std::uint16_t> rounded;
-      const rwkv7::detail::MatMul<rwkv7::detail::SimdKernels> matmul{&pool, bf16_activations ? &rounded : nullptr};
+      const rwkv7::detail::MatMul<rwkv7::detail::SimdKernels> matmul{&pool, kind == Weights::bf16_with_bf16_activations ? &rounded : nullptr};
       matmul(m, x.data(), n, chunk.data());
       for (std::size_t c = 0; c < n; ++c) {
         matmul(m, x.data() + c * in, 1, alone.data());

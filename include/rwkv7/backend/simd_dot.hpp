@@ -145,17 +145,24 @@ inline void reduce_all(const Floats (&acc)[N], float* out) {
 }
 #endif
 
-// Decoding (one column) is memory-bound. Where a step of the dot product covers at least 32 bytes of a row
-// (AVX-512 over bf16/fp16/fp32, AVX2 over fp32), rows go one at a time: the weights are then read in address
-// order, which the hardware prefetcher follows (AVX-512 bf16: 4-row tiles with software prefetch decoded
-// 25-45% slower). Narrower steps (int8, AVX2 or NEON over 16-bit weights) would make one row's multiply-add
-// chain the bound (AVX-512 int8: 38% slower, AVX2 bf16: 40% slower), so they keep 4-row tiles. Those read 4
-// short interleaved streams that the hardware does not pick up: while one tile is summed, the same number of
-// bytes is prefetched linearly kPrefetchTiles tiles further on (a harmless hint when the rows are not
-// consecutive). With several columns the rows are re-read from L1 for each column tile and hints only cost
-// load slots.
+// Decoding (one column) is memory-bound. With AVX-512, and elsewhere where a step of the dot product covers at
+// least 32 bytes of a row (AVX2 over fp32), rows go one at a time: the weights are then read in address order,
+// which the hardware prefetcher follows (AVX-512 bf16: 4-row tiles with software prefetch decoded 25-45% slower).
+// AVX-512 sums each row in two chains with the activations' first steps held in registers (dot_rows below); with
+// that, int8 rows too decode faster one at a time than in 4-row tiles (1 thread +25%, 2 threads +7-10%, 3
+// alternating runs each; 2-thread int8 prefill, now in 4 × 3 tiles, -5-10%). Elsewhere narrower steps (AVX2 or
+// NEON over 16-bit weights, int8) would make one row's multiply-add chain the bound (AVX2 bf16: 40% slower), so
+// they keep 4-row tiles. Those read 4 short interleaved streams that the hardware does not pick up: while one
+// tile is summed, the same number of bytes is prefetched linearly kPrefetchTiles tiles further on (a harmless
+// hint when the rows are not consecutive). With several columns the rows are re-read from L1 for each column
+// tile and hints only cost load slots.
+#if defined(__AVX512F__)
+constexpr bool kRowsHeld = true;
+#else
+constexpr bool kRowsHeld = false;
+#endif
 template <class Load>
-constexpr std::size_t kDecodeRows = kWidth * Load::size >= 32 ? 1 : 4;
+constexpr std::size_t kDecodeRows = kRowsHeld || kWidth * Load::size >= 32 ? 1 : 4;
 constexpr std::size_t kPrefetchTiles = 2;
 // A hint per 64-byte line of [p, p + bytes); never faults, wherever p points.
 inline void prefetch_lines(const std::byte* p, std::size_t bytes) {
@@ -290,7 +297,9 @@ inline void dot_tile(const std::byte* const* rows, const Act* const* xs, std::si
 // ahead as each line is summed: the hardware alone streamed them at ~60-75% of a plain sum over the same bytes
 // (20-29 against 32 GB/s, one core, the seed-000 weights in the page cache), with the hints at 34-38. On
 // 1536-byte rows the same hints gained nothing or lost up to 10%; whole decode with exact activations,
-// alternating runs: 1 thread +4% (5 of 6 pairs), 2 threads +8% (5 of 5).
+// alternating runs: 1 thread +4% (5 of 6 pairs), 2 threads +8% (5 of 5). Steps narrower than 32 bytes (int8
+// weights: 16) hint on every row: the out-of-order window then spans half the bytes, and int8 decode ran +5%
+// with the hints (4 of 4 pairs).
 #if defined(__AVX512F__)
 constexpr std::size_t kDecodePrefetch = 8192, kPrefetchRowBytes = 4096, kHeldSteps = 16;
 template <class Load, bool Prefetch, class Act>
@@ -332,8 +341,9 @@ inline void dot_rows_held(const std::byte* w, std::size_t stride, std::size_t co
 template <class Load, class Act>
 inline void dot_rows(const std::byte* w, std::size_t stride, std::size_t count, const Act* x, std::size_t n, float* y) {
 #if defined(__AVX512F__)
-  if (n >= kHeldSteps * RowSteps<Load, Act>::kStep) {
-    if (n * Load::size > kPrefetchRowBytes) dot_rows_held<Load, true>(w, stride, count, x, n, y);
+  using S = RowSteps<Load, Act>;
+  if (n >= kHeldSteps * S::kStep) {
+    if (n * Load::size > kPrefetchRowBytes || S::kStep * Load::size < 32) dot_rows_held<Load, true>(w, stride, count, x, n, y);
     else dot_rows_held<Load, false>(w, stride, count, x, n, y);
     return;
   }
