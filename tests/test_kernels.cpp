@@ -133,6 +133,41 @@ TEST_CASE("a column alone gives the same bits as inside a chunk, also where deco
     }
 }
 
+// LoRA factors are stored [in, out]. One column streams the matrix row by row with the sums in memory, chunks keep
+// tiles of sums in registers: both sum each output in input order with the same multiply-adds.
+TEST_CASE("[in, out]-stored products: a column alone gives the same bits as inside a chunk, and the float64 sum") {
+  std::mt19937 rng(17);
+  std::normal_distribution<float> normal;
+  for (std::size_t out : {16, 64, 70, 100, 768, 781})
+    for (std::size_t in : {1, 32, 64}) {
+      INFO("in " << in << " out " << out);
+      const std::size_t n = 6;
+      std::vector<std::uint16_t> w(in * out);
+      for (auto& v : w) v = float_to_bf16(normal(rng));
+      std::vector<float> x(n * in), chunk(n * out, NAN), alone(out, NAN);
+      for (auto& v : x) v = normal(rng);
+      rwkv7::Linear m = bf16_linear(w, out, in);
+      m.transposed = true;
+      const rwkv7::detail::MatMul<rwkv7::detail::SimdKernels> matmul{};
+      matmul(m, x.data(), n, chunk.data());
+      double worst = 0;  // in units of the fp32 summation bound in·2⁻²⁴·Σ|w x|
+      for (std::size_t c = 0; c < n; ++c) {
+        matmul(m, x.data() + c * in, 1, alone.data());
+        CHECK(std::equal(alone.begin(), alone.end(), chunk.begin() + static_cast<std::ptrdiff_t>(c * out)));
+        for (std::size_t o = 0; o < out; ++o) {
+          double exact = 0, magnitude = 0;
+          for (std::size_t i = 0; i < in; ++i) {
+            const double term = static_cast<double>(bf16_to_float(w[i * out + o])) * x[c * in + i];
+            exact += term;
+            magnitude += std::abs(term);
+          }
+          worst = std::max(worst, std::abs(alone[o] - exact) / (static_cast<double>(in) * std::ldexp(1.0, -24) * magnitude + 1e-30));
+        }
+      }
+      CHECK(worst <= 1.0);  // NaN (an output never written) fails too
+    }
+}
+
 TEST_CASE("the thread pool runs every index exactly once, in pieces that start on the grain, when threads help each other") {
   for (unsigned threads : {1u, 2u, 3u, 5u})
     for (std::size_t grain : {std::size_t{1}, std::size_t{4}, std::size_t{32}})
