@@ -56,7 +56,7 @@ expect_rc 0 "logits with one thread" -- "$bin" logits --model "$fx/x070_vocab655
 check "the thread count does not change the logits" -- cmp -s "$tmp/c" "$tmp/d"
 expect_rc 0 "bench on two threads with bf16 activations" -- "$bin" bench --model "$fx/x070_bf16_h32.pth" --threads 2 --tokens 4 --prefill 8 --activations bf16
 last=$(tail -1 "$tmp/out")
-for key in decode_tok_s prefill_tok_s bandwidth_gb_s decode_bw_ratio load_ms rss_mb model_huge_pages probe_huge_pages; do
+for key in decode_tok_s prefill_tok_s bandwidth_gb_s decode_bw_ratio weights_read_gb_s decode_weights_ratio load_ms rss_mb model_huge_pages probe_huge_pages; do
   check "bench JSON has $key" -- grep -q "\"$key\":" <<<"$last"
 done
 check "bench reports the threads the model really runs on" -- grep -q '"threads":2' <<<"$last"
