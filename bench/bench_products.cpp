@@ -58,7 +58,7 @@ double products_mac_per_s(std::size_t columns, bool bf16_activations) {
     m.w.data = reinterpret_cast<const std::byte*>(w.data());
     m.in = static_cast<std::int64_t>(s.in);
     m.out = static_cast<std::int64_t>(s.out);
-    std::vector<std::uint16_t> rounded;
+    rwkv7::detail::CacheAlignedVector<std::uint16_t> rounded;
     const rwkv7::detail::MatMul<rwkv7::detail::SimdKernels> matmul{nullptr, bf16_activations ? &rounded : nullptr};
     double best = 1e30;
     for (int rep = 0; rep < 7; ++rep) {

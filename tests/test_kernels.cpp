@@ -50,7 +50,7 @@ void check_products(bool bf16_activations, unsigned threads) {
     for (auto& v : x) v = normal(rng);
     const rwkv7::Linear m = bf16_linear(w, p.out, p.in);
     rwkv7::detail::ThreadPool pool(threads);
-    std::vector<std::uint16_t> rounded;
+    rwkv7::detail::CacheAlignedVector<std::uint16_t> rounded;
     const rwkv7::detail::MatMul<K> matmul{&pool, bf16_activations ? &rounded : nullptr};
     matmul(m, x.data(), p.n, y.data());
 
@@ -92,7 +92,7 @@ TEST_CASE("matrix products do not depend on the thread count, on the packed path
   const rwkv7::Linear m = bf16_linear(w, out, in);
   for (bool bf16_activations : {false, true}) {
     std::vector<float> y1(n * out), y2(n * out);
-    std::vector<std::uint16_t> rounded;
+    rwkv7::detail::CacheAlignedVector<std::uint16_t> rounded;
     rwkv7::detail::ThreadPool one(1), two(2);
     rwkv7::detail::MatMul<rwkv7::detail::SimdKernels>{&one, bf16_activations ? &rounded : nullptr}(m, x.data(), n, y1.data());
     rwkv7::detail::MatMul<rwkv7::detail::SimdKernels>{&two, bf16_activations ? &rounded : nullptr}(m, x.data(), n, y2.data());
@@ -123,7 +123,7 @@ TEST_CASE("a column alone gives the same bits as inside a chunk, also where deco
         m.row_scale = scale.data();
       }
       rwkv7::detail::ThreadPool pool(2);
-      std::vector<std::uint16_t> rounded;
+      rwkv7::detail::CacheAlignedVector<std::uint16_t> rounded;
       const rwkv7::detail::MatMul<rwkv7::detail::SimdKernels> matmul{&pool, kind == Weights::bf16_with_bf16_activations ? &rounded : nullptr};
       matmul(m, x.data(), n, chunk.data());
       for (std::size_t c = 0; c < n; ++c) {

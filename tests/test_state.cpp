@@ -48,3 +48,15 @@ TEST_CASE("a state from another model, or a corrupted one, is refused with a cle
   expect([&] { rwkv7::deserialize_state(bytes.substr(0, bytes.size() - 9), m.config(), "s.bin"); }, "s.bin");
   expect([&] { rwkv7::deserialize_state("hello", m.config(), "s.bin"); }, "not an rwkv7 state file");
 }
+
+TEST_CASE("every layer's WKV matrices start on a cache line, as the vector kernels read them") {
+  auto m = rwkv7::Model::load(test::fixtures_dir() + "/x070_fp16_h64.pth");  // width 64: layers of 128 + 64·64 floats
+  auto s = m.new_state();
+  for (std::int64_t layer = 0; layer < s.n_layer(); ++layer) {
+    CAPTURE(layer);
+    CHECK(reinterpret_cast<std::uintptr_t>(s.wkv(layer)) % rwkv7::detail::kCacheLine == 0);
+    CHECK(reinterpret_cast<std::uintptr_t>(s.att_shift(layer)) % rwkv7::detail::kCacheLine == 0);
+  }
+  rwkv7::State copy = s;
+  CHECK(reinterpret_cast<std::uintptr_t>(copy.data().data()) % rwkv7::detail::kCacheLine == 0);
+}

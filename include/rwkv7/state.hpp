@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "detail/cache_aligned.hpp"
 #include "model/config.hpp"
 
 namespace rwkv7 {
@@ -31,8 +32,8 @@ class State {
   std::int64_t n_embd() const { return n_embd_; }
   std::int64_t n_head() const { return n_head_; }
   std::int64_t head_size() const { return head_size_; }
-  const std::vector<float>& data() const { return data_; }
-  std::vector<float>& data() { return data_; }
+  const detail::CacheAlignedVector<float>& data() const { return data_; }
+  detail::CacheAlignedVector<float>& data() { return data_; }
 
   bool matches(const ModelConfig& c) const {
     return n_layer_ == c.n_layer && n_embd_ == c.n_embd && n_head_ == c.n_head && head_size_ == c.head_size;
@@ -43,7 +44,7 @@ class State {
   float* layer_base(std::int64_t layer) { return data_.data() + layer * layer_floats(); }
 
   std::int64_t n_layer_ = 0, n_embd_ = 0, n_head_ = 0, head_size_ = 0;
-  std::vector<float> data_;
+  detail::CacheAlignedVector<float> data_;
 };
 
 }  // namespace rwkv7

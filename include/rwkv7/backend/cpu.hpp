@@ -120,7 +120,7 @@ class CpuWith {
     typename detail::ChannelMix<K>::Scratch ffn;
     std::vector<std::size_t> done, owner;
     std::vector<detail::Segment> segments;
-    std::vector<std::uint16_t> bf16_activations;
+    detail::CacheAlignedVector<std::uint16_t> bf16_activations;
   };
   bool bf16_activations_;
   ModelConfig c_;

@@ -13,6 +13,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../detail/cache_aligned.hpp"
 #include "../detail/half.hpp"
 #include "../detail/thread_pool.hpp"
 #include "../model/weights.hpp"
@@ -120,7 +121,7 @@ struct MatMul {
   ThreadPool* pool = nullptr;
   // Activations::bf16: activations entering products with bf16 weights are rounded to bf16 here (AVX512-BF16 then
   // multiplies them at twice the fp32 rate). Null for exact fp32 activations.
-  std::vector<std::uint16_t>* bf16_activations = nullptr;
+  CacheAlignedVector<std::uint16_t>* bf16_activations = nullptr;
 
   // Y[c] = W X[c] for n packed columns (X: n × in, Y: n × out).
   void operator()(const Linear& m, const float* x, std::size_t n, float* y) const {
@@ -177,7 +178,7 @@ struct MatMul {
   void as_kernel_input(const float* x, std::size_t count, F&& f) const {
     if constexpr (std::is_same_v<Load, LoadBF16>) {
       if (bf16_activations) {
-        std::vector<std::uint16_t>& xb = *bf16_activations;
+        CacheAlignedVector<std::uint16_t>& xb = *bf16_activations;
         xb.resize(count);
         for (std::size_t i = 0; i < count; ++i) xb[i] = float_to_bf16(x[i]);
         f(static_cast<const std::uint16_t*>(xb.data()));

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "../detail/cache_aligned.hpp"
 #include "../state.hpp"
 #include "../detail/isa.hpp"
 
@@ -20,7 +21,7 @@ struct Segment {
 
 // Scratch vectors of n columns × width, reused across layers and calls (sized on first use).
 struct ColumnBuffer {
-  std::vector<float> data;
+  CacheAlignedVector<float> data;
   float* get(std::size_t n, std::int64_t width) {
     if (data.size() < n * static_cast<std::size_t>(width)) data.resize(n * static_cast<std::size_t>(width));
     return data.data();
