@@ -396,9 +396,10 @@ std::vector<std::span<const std::byte>> decode_weights(const rwkv7::ModelWeights
 // the machine's bound that a decode step (which reads every weight once) cannot beat. The buffer asks for 2 MiB
 // pages, as the model's own mapping gets from the page cache where the kernel keeps large folios: on 4 KiB pages
 // the hardware prefetcher stops at every page boundary and this probe read ~20% slower, which would flatter the
-// ratio. read_weights(): the same loop over the very bytes decoding reads, matrix by matrix, where they sit. On
-// this VM those pages (the page cache, 2 MiB folios) read up to ~18% slower than the probe's fresh buffer at
-// times and as fast at others, which the first ratio alone would charge to the decode loops.
+// ratio. read_ranges() over decode_weights(): the same loop over the very bytes decoding reads, matrix by
+// matrix, where they sit. On this VM those pages (the page cache, 2 MiB folios) read up to ~18% slower than the
+// probe's fresh buffer at times and as fast at others, which the first ratio alone would charge to the decode
+// loops.
 class StreamingProbe {
  public:
   explicit StreamingProbe(unsigned threads)
@@ -410,13 +411,10 @@ class StreamingProbe {
   double read(double bytes) {
     const auto passes = std::max<std::size_t>(1, static_cast<std::size_t>(bytes / static_cast<double>(kBytes) + 0.5));
     const std::span<const std::byte> all(reinterpret_cast<const std::byte*>(memory_), kBytes);
-    return timed_passes(std::span<const std::span<const std::byte>>(&all, 1), passes);
+    return read_ranges(std::span<const std::span<const std::byte>>(&all, 1), passes);
   }
   // Reads every range `passes` times over (ranges in order, each split between the threads), GB/s.
-  double read_weights(const std::vector<std::span<const std::byte>>& ranges, std::size_t passes) { return timed_passes(ranges, passes); }
-
- private:
-  double timed_passes(std::span<const std::span<const std::byte>> ranges, std::size_t passes) {
+  double read_ranges(std::span<const std::span<const std::byte>> ranges, std::size_t passes) {
     std::vector<std::uint64_t> partial(threads_, 0);
     double bytes = 0.0;
     const auto t0 = std::chrono::steady_clock::now();
@@ -439,6 +437,7 @@ class StreamingProbe {
     return bytes / s / 1e9;
   }
 
+ private:
   static constexpr std::size_t kBytes = std::size_t{1} << 30;
   unsigned threads_;
   std::shared_ptr<std::byte[]> bytes_;
@@ -446,10 +445,10 @@ class StreamingProbe {
   rwkv7::detail::ThreadPool pool_;
 };
 
-// Bytes one decode step reads: the matrices above and one embedding row.
-double bytes_per_token(const rwkv7::ModelWeights& w) {
+// Bytes one decode step reads: its matrices (decode_weights) and one embedding row.
+double bytes_per_token(const rwkv7::ModelWeights& w, const std::vector<std::span<const std::byte>>& matrices) {
   double total = static_cast<double>(w.emb.numel()) * static_cast<double>(rwkv7::dtype_size(w.emb.dtype)) / static_cast<double>(w.config.vocab_size);
-  for (const auto& range : decode_weights(w)) total += static_cast<double>(range.size());
+  for (const auto& range : matrices) total += static_cast<double>(range.size());
   return total;
 }
 
@@ -471,8 +470,8 @@ int cmd_bench(const Args& a) {
   for (auto& t : prompt) t = rng.next() % static_cast<std::uint32_t>(model.vocab_size());
   double prefill_s = 1e9, decode_s = 1e9, bandwidth = 0.0, weights_bandwidth = 0.0, rss_mb = 0.0;
   std::unique_ptr<StreamingProbe> probe;
-  const double per_token_bytes = bytes_per_token(model.weights());
   const auto weights = decode_weights(model.weights());
+  const double per_token_bytes = bytes_per_token(model.weights(), weights);
   // Best of three rounds, the machine's noise only ever slowing a run down. Each decode round is followed by a
   // probe round that reads as many bytes, so both sides are the best of three equally long samples of a
   // bandwidth that drifts by ±20% over seconds to minutes here. (Two 1 GiB passes a round, against 64 tokens'
@@ -490,7 +489,7 @@ int cmd_bench(const Args& a) {
       probe = std::make_unique<StreamingProbe>(threads);
     }
     bandwidth = std::max(bandwidth, probe->read(per_token_bytes * static_cast<double>(decode_n)));
-    weights_bandwidth = std::max(weights_bandwidth, probe->read_weights(weights, decode_n));
+    weights_bandwidth = std::max(weights_bandwidth, probe->read_ranges(weights, decode_n));
   }
   const double decode_tok_s = static_cast<double>(decode_n) / decode_s, prefill_tok_s = static_cast<double>(prefill_n) / prefill_s;
   const double per_token_gb = per_token_bytes / 1e9;
