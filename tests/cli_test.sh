@@ -59,6 +59,7 @@ last=$(tail -1 "$tmp/out")
 for key in decode_tok_s prefill_tok_s bandwidth_gb_s decode_bw_ratio weights_read_gb_s decode_weights_ratio load_ms rss_mb model_huge_pages probe_huge_pages; do
   check "bench JSON has $key" -- grep -q "\"$key\":" <<<"$last"
 done
+check "bench ratios are numbers (reads timed, not empty)" -- grep -Eq '"decode_bw_ratio":[0-9.e+-]+,.*"decode_weights_ratio":[0-9.e+-]+,' <<<"$last"
 check "bench reports the threads the model really runs on" -- grep -q '"threads":2' <<<"$last"
 check "bench reports the activation precision" -- grep -q '"activations":"bf16"' <<<"$last"
 expect_rc 2 "bad --activations" -- "$bin" info --model "$fx/x070_bf16_h32.pth" --activations fp8

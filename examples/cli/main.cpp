@@ -392,31 +392,44 @@ std::vector<std::span<const std::byte>> decode_weights(const rwkv7::ModelWeights
   return ranges;
 }
 
+// Bytes read and the seconds they took; GB/s of a sum of samples is total bytes over total time.
+struct ReadSample {
+  double bytes = 0.0, seconds = 0.0;
+  ReadSample& operator+=(const ReadSample& o) { bytes += o.bytes, seconds += o.seconds; return *this; }
+  double gb_s() const { return seconds > 0.0 ? bytes / seconds / 1e9 : 0.0; }
+};
+
 // Streaming-read bandwidth with `threads` readers, two ways. read(): over a buffer far larger than the caches,
-// the machine's bound that a decode step (which reads every weight once) cannot beat. The buffer asks for 2 MiB
-// pages, as the model's own mapping gets from the page cache where the kernel keeps large folios: on 4 KiB pages
-// the hardware prefetcher stops at every page boundary and this probe read ~20% slower, which would flatter the
-// ratio. read_ranges() over decode_weights(): the same loop over the very bytes decoding reads, matrix by
-// matrix, where they sit. On this VM those pages (the page cache, 2 MiB folios) read up to ~18% slower than the
-// probe's fresh buffer at times and as fast at others, which the first ratio alone would charge to the decode
-// loops.
+// the machine's bound that a decode step (which reads every weight once) cannot beat; each call continues where
+// the last one stopped, so consecutive calls are one long stream. The buffer asks for 2 MiB pages, as the
+// model's own mapping gets from the page cache where the kernel keeps large folios: on 4 KiB pages the hardware
+// prefetcher stops at every page boundary and this probe read ~20% slower, which would flatter the ratio.
+// read_ranges() over decode_weights(): the same loop over the very bytes decoding reads, matrix by matrix, where
+// they sit. On this VM those pages (the page cache, 2 MiB folios) read up to ~18% slower than the probe's fresh
+// buffer at times and as fast at others, which the first ratio alone would charge to the decode loops.
 class StreamingProbe {
  public:
   explicit StreamingProbe(unsigned threads)
-      : threads_(threads), bytes_(rwkv7::detail::huge_page_bytes(kBytes)), memory_(reinterpret_cast<std::uint64_t*>(bytes_.get())), pool_(threads) {
-    std::fill(memory_, memory_ + kBytes / sizeof(std::uint64_t), std::uint64_t{1});
+      : threads_(threads), bytes_(rwkv7::detail::huge_page_bytes(kBytes)), memory_(bytes_.get()), pool_(threads) {
+    std::fill(reinterpret_cast<std::uint64_t*>(memory_), reinterpret_cast<std::uint64_t*>(memory_) + kBytes / sizeof(std::uint64_t), std::uint64_t{1});
   }
   const void* buffer() const { return memory_; }
-  // Reads `bytes` (whole passes over the buffer, at least one), GB/s.
-  double read(double bytes) {
-    const auto passes = std::max<std::size_t>(1, static_cast<std::size_t>(bytes / static_cast<double>(kBytes) + 0.5));
-    const std::span<const std::byte> all(reinterpret_cast<const std::byte*>(memory_), kBytes);
-    return read_ranges(std::span<const std::span<const std::byte>>(&all, 1), passes);
+  // Reads about `bytes` from the buffer (whole 4 KiB blocks, wrapping around at its end).
+  ReadSample read(double bytes) {
+    std::vector<std::span<const std::byte>> ranges;
+    auto left = static_cast<std::size_t>(std::max(bytes, 4096.0)) / 4096 * 4096;
+    while (left > 0) {
+      const std::size_t n = std::min(left, kBytes - cursor_);
+      ranges.emplace_back(memory_ + cursor_, n);
+      cursor_ = (cursor_ + n) % kBytes;
+      left -= n;
+    }
+    return read_ranges(ranges, 1);
   }
-  // Reads every range `passes` times over (ranges in order, each split between the threads), GB/s.
-  double read_ranges(std::span<const std::span<const std::byte>> ranges, std::size_t passes) {
+  // Reads every range `passes` times over (ranges in order, each split between the threads).
+  ReadSample read_ranges(std::span<const std::span<const std::byte>> ranges, std::size_t passes) {
     std::vector<std::uint64_t> partial(threads_, 0);
-    double bytes = 0.0;
+    ReadSample sample;
     const auto t0 = std::chrono::steady_clock::now();
     for (std::size_t pass = 0; pass < passes; ++pass)
       for (const auto& range : ranges) {
@@ -426,22 +439,23 @@ class StreamingProbe {
         if (last <= first) continue;
         const auto* words = reinterpret_cast<const std::uint64_t*>(first);
         const std::size_t n = (last - first) / 8, share = n / threads_;
-        bytes += static_cast<double>(n * 8);
+        sample.bytes += static_cast<double>(n * 8);
         pool_.parallel_for(threads_, [&](std::size_t b, std::size_t e) {
           for (std::size_t t = b; t < e; ++t) partial[t] += sum_words(words + t * share, t + 1 == threads_ ? n - t * share : share);
         });
       }
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    sample.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     volatile std::uint64_t sink = partial[0];
     (void)sink;
-    return bytes / s / 1e9;
+    return sample;
   }
 
  private:
   static constexpr std::size_t kBytes = std::size_t{1} << 30;
   unsigned threads_;
   std::shared_ptr<std::byte[]> bytes_;
-  std::uint64_t* memory_;
+  std::byte* memory_;
+  std::size_t cursor_ = 0;
   rwkv7::detail::ThreadPool pool_;
 };
 
@@ -468,37 +482,50 @@ int cmd_bench(const Args& a) {
   rwkv7::Pcg32 rng(1);
   std::vector<rwkv7::Token> prompt(prefill_n);
   for (auto& t : prompt) t = rng.next() % static_cast<std::uint32_t>(model.vocab_size());
-  double prefill_s = 1e9, decode_s = 1e9, bandwidth = 0.0, weights_bandwidth = 0.0, rss_mb = 0.0;
+  double prefill_s = 1e9, decode_s = 1e9, rss_mb = 0.0;
   std::unique_ptr<StreamingProbe> probe;
   const auto weights = decode_weights(model.weights());
   const double per_token_bytes = bytes_per_token(model.weights(), weights);
-  // Best of three rounds, the machine's noise only ever slowing a run down. Each decode round is followed by a
-  // probe round that reads as many bytes, so both sides are the best of three equally long samples of a
-  // bandwidth that drifts by ±20% over seconds to minutes here. (Two 1 GiB passes a round, against 64 tokens'
-  // 17 GB, made the probe the best of six short samples: 3-6% above the best of three long ones, same process.)
+  // Three rounds; tokens/s are the best round's, the machine's noise only ever slowing a run down. Within a round,
+  // decoding alternates with the two reads in blocks of kBlock tokens, each read taking as many bytes as the block
+  // decoded, and the ratios are those of the sums over all blocks: this VM's bandwidth drifts by ±20% over
+  // seconds to minutes, and the best of three decode rounds against the best of three probe rounds (taken seconds
+  // apart) moved the ratio between runs by more than the changes it was meant to measure.
+  constexpr std::uint64_t kBlock = 16;
+  ReadSample decoded, probed, weights_read;
   for (int rep = 0; rep < 3; ++rep) {
     auto s = model.new_state();
     auto p0 = clock::now();
     model.forward(prompt, s, logits);
     prefill_s = std::min(prefill_s, std::chrono::duration<double>(clock::now() - p0).count());
-    auto d0 = clock::now();
-    for (std::uint64_t i = 0; i < decode_n; ++i) model.forward(std::span<const rwkv7::Token>(&prompt[i % prompt.size()], 1), s, logits);
-    decode_s = std::min(decode_s, std::chrono::duration<double>(clock::now() - d0).count());
     if (!probe) {
       rss_mb = peak_rss_mb();  // the model's, before the probe allocates its own 1 GiB
       probe = std::make_unique<StreamingProbe>(threads);
     }
-    bandwidth = std::max(bandwidth, probe->read(per_token_bytes * static_cast<double>(decode_n)));
-    weights_bandwidth = std::max(weights_bandwidth, probe->read_ranges(weights, decode_n));
+    double round_s = 0.0;
+    for (std::uint64_t done = 0; done < decode_n;) {
+      const std::uint64_t block = std::min(kBlock, decode_n - done);
+      auto d0 = clock::now();
+      for (std::uint64_t i = done; i < done + block; ++i) model.forward(std::span<const rwkv7::Token>(&prompt[i % prompt.size()], 1), s, logits);
+      const double block_s = std::chrono::duration<double>(clock::now() - d0).count();
+      round_s += block_s;
+      decoded += ReadSample{per_token_bytes * static_cast<double>(block), block_s};
+      probed += probe->read(per_token_bytes * static_cast<double>(block));
+      weights_read += probe->read_ranges(weights, block);
+      done += block;
+    }
+    decode_s = std::min(decode_s, round_s);
   }
+  const double bandwidth = probed.gb_s(), weights_bandwidth = weights_read.gb_s();
   const double decode_tok_s = static_cast<double>(decode_n) / decode_s, prefill_tok_s = static_cast<double>(prefill_n) / prefill_s;
   const double per_token_gb = per_token_bytes / 1e9;
-  const double achieved = per_token_gb * decode_tok_s;
+  const double achieved = decoded.gb_s();  // over all blocks, as the reads it is compared with
   std::cout << "model " << a.get("--model") << ": " << model.config().n_layer << " layers, width " << model.config().n_embd << ", "
             << model.config().dtype << ", " << per_token_gb * 1000 << " MB read per decoded token, " << threads << " thread(s)\n";
-  std::cout << "decode  " << decode_tok_s << " tok/s (" << achieved << " GB/s = " << 100 * achieved / bandwidth << "% of the " << bandwidth
-            << " GB/s streaming-read bandwidth measured now; " << 100 * achieved / weights_bandwidth << "% of the " << weights_bandwidth
-            << " GB/s at which the same loop read the weights themselves)\n";
+  std::cout << "decode  " << decode_tok_s << " tok/s, best of 3 rounds; over all rounds " << achieved << " GB/s = " << 100 * achieved / bandwidth
+            << "% of the " << bandwidth << " GB/s streaming-read bandwidth and " << 100 * achieved / weights_bandwidth << "% of the "
+            << weights_bandwidth << " GB/s at which the same loop read the weights themselves, each read interleaved with decoding in blocks of "
+            << kBlock << " tokens\n";
   std::cout << "prefill " << prefill_tok_s << " tok/s over " << prefill_n << " tokens\n";
   std::cout << "load to first token " << load_ms << " ms, peak RSS " << rss_mb << " MB\n";
   const double model_huge = huge_page_share(model.weights().head.w.data), probe_huge = huge_page_share(probe->buffer());
