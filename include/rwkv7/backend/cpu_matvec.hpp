@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <initializer_list>
 #include <span>
 #include <type_traits>
 #include <vector>
@@ -123,32 +124,65 @@ struct MatMul {
   // multiplies them at twice the fp32 rate). Null for exact fp32 activations.
   CacheAlignedVector<std::uint16_t>* bf16_activations = nullptr;
 
+  // One product's output rows as work that any thread can take a range of: the kernel input (x, or x rounded to
+  // bf16) and the routine that computes rows [begin, end) for all n columns. Ranges start on multiples of grain.
+  struct Rows {
+    const Linear* m;
+    const void* x;
+    std::size_t n;
+    float* y;
+    std::size_t count, work, grain;  // output rows; multiply-adds per row
+    void (*run)(const Rows&, std::size_t begin, std::size_t end);
+    void operator()(std::size_t begin, std::size_t end) const { run(*this, begin, end); }
+  };
+  struct Product {
+    const Linear& m;
+    const float* x;
+    float* y;
+  };
+
   // Y[c] = W X[c] for n packed columns (X: n × in, Y: n × out).
   void operator()(const Linear& m, const float* x, std::size_t n, float* y) const {
-    const auto in = static_cast<std::size_t>(m.in), out = static_cast<std::size_t>(m.out);
-    with_loader(m.w.dtype, [&](auto load) {
-      using Load = decltype(load);
-      if (m.transposed) {  // [in, out] storage (LoRA factors, small): threads take whole column tiles
-        const std::size_t tiles = (n + kTileColumns - 1) / kTileColumns;
-        parallel(tiles, kTileColumns * in * out, [&](std::size_t t0, std::size_t t1) {
-          const std::size_t first = t0 * kTileColumns, last = std::min(n, t1 * kTileColumns);
-          for_column_tiles<kTileColumns>(last - first, [&](std::size_t c, auto width) {
-            constexpr std::size_t Cw = decltype(width)::value;
-            const float* xs[Cw];
-            float* ys[Cw];
-            for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (first + c + j) * in, ys[j] = y + (first + c + j) * out;
-            K::template transposed_tile<Load, Cw>(m.w.data, in, out, xs, ys);
-          });
-        });
-        return;
+    if (m.transposed) return transposed(m, x, n, y);
+    const Rows r = rows_of(m, x, n, y, rounding_buffer(static_cast<std::size_t>(m.in) * n));
+    parallel(r.count, r.work, r, r.grain);
+  }
+
+  // Independent products over the same n columns, and `items` other independent pieces of work of about
+  // `item_work` multiply-adds each (item(i) does piece i), as one parallel job. A decode step is a string of
+  // short jobs, and each costs a fork and a join (a cache line crossing cores each way, ~2 µs on two vCPUs here)
+  // besides the threads' uneven finish; a layer's r, k and v products and its four LoRA gates share one.
+  template <class Item>
+  void together(std::initializer_list<Product> products, std::size_t n, std::size_t items, std::size_t item_work, Item&& item) const {
+    constexpr std::size_t kMaxProducts = 4;
+    if (products.size() > kMaxProducts) fail(Errc::argument, "MatMul::together: too many products");
+    std::size_t rounded_size = 0;
+    for (const Product& p : products) rounded_size += static_cast<std::size_t>(p.m.in) * n;
+    std::uint16_t* rounded = rounding_buffer(rounded_size);
+    Rows rows[kMaxProducts];
+    std::size_t count = 0, grain = 1, work = items * item_work;
+    for (const Product& p : products) {
+      if (p.m.transposed) fail(Errc::argument, "MatMul::together: a product in [in, out] storage");
+      rows[count] = rows_of(p.m, p.x, n, p.y, rounded);
+      if (rounded) rounded += static_cast<std::size_t>(p.m.in) * n;
+      grain = std::max(grain, rows[count].grain);  // grains are 1, 4 or 32: the largest is a multiple of the others
+      work += rows[count].count * rows[count].work;
+      ++count;
+    }
+    // One index space: each item takes `grain` units (the range holding its first unit runs it), then each
+    // product's rows, padded to a multiple of grain so that every range of them starts on one.
+    std::size_t first[kMaxProducts + 1];
+    first[0] = items * grain;
+    for (std::size_t p = 0; p < count; ++p) first[p + 1] = first[p] + (rows[p].count + grain - 1) / grain * grain;
+    const std::size_t units = first[count];
+    if (units == 0) return;
+    parallel(units, (work + units - 1) / units, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = (begin + grain - 1) / grain; i * grain < std::min(end, first[0]); ++i) item(i);
+      for (std::size_t p = 0; p < count; ++p) {
+        const std::size_t lo = std::max(begin, first[p]), hi = std::min(end, first[p] + rows[p].count);
+        if (lo < hi) rows[p](lo - first[p], hi - first[p]);
       }
-      as_kernel_input<Load>(x, n * in, [&](const auto* xk) {
-        if (packed(m, xk, n, y)) return;
-        auto row_k = [](std::size_t k) { return k; };
-        if (n == 1) decode<Load>(m, xk, y);
-        else rows<Load, kTileRows>(m.w.data, m.row_scale, in, xk, n, row_k, out, y, out);
-      });
-    });
+    }, grain);
   }
 
   // f(begin, end) over [0, count) independent items of about `work` operations each, on one thread when the
@@ -162,39 +196,101 @@ struct MatMul {
 
   // Only the listed output rows (a partial LM head) for one column: y[j] = (W x)[ids[j]].
   void subset(const Linear& m, const float* x, std::span<const std::uint32_t> ids, float* y) const {
+    const auto in = static_cast<std::size_t>(m.in);
     with_loader(m.w.dtype, [&](auto load) {
       using Load = decltype(load);
-      as_kernel_input<Load>(x, static_cast<std::size_t>(m.in), [&](const auto* xk) {
-        rows<Load, kTileRows>(m.w.data, m.row_scale, static_cast<std::size_t>(m.in), xk, 1, [&](std::size_t k) { return std::size_t{ids[k]}; }, ids.size(), y,
-                              ids.size());
-      });
+      auto row_of = [&](std::size_t k) { return std::size_t{ids[k]}; };
+      auto run = [&](const auto* xk) {
+        parallel(ids.size(), in, [&](std::size_t begin, std::size_t end) {
+          tiles<Load, kTileRows>(m.w.data, m.row_scale, in, xk, 1, row_of, y, ids.size(), begin, end);
+        }, kTileRows);
+      };
+      if constexpr (std::is_same_v<Load, LoadBF16>) {
+        if (std::uint16_t* rounded = rounding_buffer(in)) return run(round_to_bf16(x, in, rounded));
+      }
+      run(x);
     });
   }
 
  private:
-  // Calls f with the activations as the kernels take them: x itself, or x rounded to bf16 (bf16 compute over
-  // bf16 weights).
-  template <class Load, class F>
-  void as_kernel_input(const float* x, std::size_t count, F&& f) const {
-    if constexpr (std::is_same_v<Load, LoadBF16>) {
-      if (bf16_activations) {
-        CacheAlignedVector<std::uint16_t>& xb = *bf16_activations;
-        xb.resize(count);
-        for (std::size_t i = 0; i < count; ++i) xb[i] = float_to_bf16(x[i]);
-        f(static_cast<const std::uint16_t*>(xb.data()));
+  // Scattered rows (a partial LM head) and chunks go in tiles of kTileRows × the kernel set's tile_columns (4,
+  // or 3 where each row is summed in two chains): each weight vector loaded serves every column of the tile and
+  // each activation vector 4 rows. A single column (decoding) is memory-bound; how many rows its tiles take is
+  // the kernel set's decode_rows (see simd_dot.hpp). The LoRA factors go in tiles of kTileColumns.
+  static constexpr std::size_t kTileRows = 4, kTileColumns = 4;
+
+  // Where this call's activations are rounded to bf16 (room for `count`), or null for fp32 activations.
+  std::uint16_t* rounding_buffer(std::size_t count) const {
+    if (!bf16_activations) return nullptr;
+    if (bf16_activations->size() < count) bf16_activations->resize(count);
+    return bf16_activations->data();
+  }
+
+  static const std::uint16_t* round_to_bf16(const float* x, std::size_t count, std::uint16_t* out) {
+    for (std::size_t i = 0; i < count; ++i) out[i] = float_to_bf16(x[i]);
+    return out;
+  }
+
+  // Prepares m's product with x for row ranges: rounds x into `rounded` where the kernels take bf16 activations
+  // (bf16 weights and a rounding buffer), and picks the routine for this weight type and column count.
+  Rows rows_of(const Linear& m, const float* x, std::size_t n, float* y, std::uint16_t* rounded) const {
+    const auto in = static_cast<std::size_t>(m.in);
+    Rows r{&m, x, n, y, static_cast<std::size_t>(m.out), in * n, 1, nullptr};
+    with_loader(m.w.dtype, [&](auto load) {
+      using Load = decltype(load);
+      if constexpr (std::is_same_v<Load, LoadBF16>) {
+        if (rounded) {
+          r.x = round_to_bf16(x, n * in, rounded);
+          return choose<Load, std::uint16_t>(r);
+        }
+      }
+      choose<Load, float>(r);
+    });
+    return r;
+  }
+
+  // Chunks of bf16 activations (so bf16 weights) take the packed kernels where the CPU has them; one column takes
+  // rows one at a time where the kernel set streams them so (decode_rows 1, see simd_dot.hpp); else row tiles.
+  template <class Load, class Act>
+  static void choose(Rows& r) {
+    if constexpr (K::kPackedBf16 && std::is_same_v<Act, std::uint16_t>) {
+      if (r.n >= K::kPackedMinColumns && r.m->in % 2 == 0) {
+        r.run = &packed_range;
+        r.grain = K::kPackedRows;
         return;
       }
     }
-    f(x);
+    if (r.n == 1) {
+      if constexpr (K::template decode_rows<Load> == 1) {
+        r.run = &decode_range<Load, Act>;
+      } else {
+        r.run = &tile_range<Load, K::template decode_rows<Load>, Act>;
+        r.grain = K::template decode_rows<Load>;
+      }
+      return;
+    }
+    r.run = &tile_range<Load, kTileRows, Act>;
+    r.grain = kTileRows;
   }
 
-  // Each thread owns a contiguous range of output rows, so every weight is read from memory once per call and
-  // reused from cache for all columns. Chunks take tiles of kTileRows × the kernel set's tile_columns (4, or 3
-  // where each row is summed in two chains): each weight vector loaded serves every column of the tile and each
-  // activation vector 4 rows. A single column (decoding) is memory-bound; how many rows its tiles take is the
-  // kernel set's decode_rows (see simd_dot.hpp). Scattered rows (a partial LM head) keep 4-row tiles, for more
-  // cache misses in flight. The LoRA factors go in tiles of kTileColumns.
-  static constexpr std::size_t kTileRows = 4, kTileColumns = 4;
+  // [in, out] storage (LoRA factors, small): threads take whole column tiles.
+  void transposed(const Linear& m, const float* x, std::size_t n, float* y) const {
+    const auto in = static_cast<std::size_t>(m.in), out = static_cast<std::size_t>(m.out);
+    with_loader(m.w.dtype, [&](auto load) {
+      using Load = decltype(load);
+      const std::size_t column_tiles = (n + kTileColumns - 1) / kTileColumns;
+      parallel(column_tiles, kTileColumns * in * out, [&](std::size_t t0, std::size_t t1) {
+        const std::size_t first = t0 * kTileColumns, last = std::min(n, t1 * kTileColumns);
+        for_column_tiles<kTileColumns>(last - first, [&](std::size_t c, auto width) {
+          constexpr std::size_t Cw = decltype(width)::value;
+          const float* xs[Cw];
+          float* ys[Cw];
+          for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (first + c + j) * in, ys[j] = y + (first + c + j) * out;
+          K::template transposed_tile<Load, Cw>(m.w.data, in, out, xs, ys);
+        });
+      });
+    });
+  }
 
   // Calls f(first column, width) over n columns in tiles of Columns, then one narrower tile; width is a
   // compile-time constant so the kernels unroll over columns.
@@ -213,84 +309,66 @@ struct MatMul {
     }
   }
 
-  // One column: rows one at a time where the kernel set streams them so (decode_rows 1, see simd_dot.hpp), each
-  // thread through its contiguous range; else row tiles.
+  // One column, rows one at a time: each thread streams its contiguous range.
   template <class Load, class Act>
-  void decode(const Linear& m, const Act* x, float* y) const {
-    const auto in = static_cast<std::size_t>(m.in), out = static_cast<std::size_t>(m.out);
-    if constexpr (K::template decode_rows<Load> == 1) {
-      parallel(out, in, [&](std::size_t begin, std::size_t end) {
-        K::template dot_rows<Load>(m.w.data + begin * in * Load::size, in * Load::size, end - begin, x, in, y + begin);
-        if (m.row_scale)
-          for (std::size_t k = begin; k < end; ++k) y[k] *= m.row_scale[k];
-      });
-    } else {
-      rows<Load, K::template decode_rows<Load>>(m.w.data, m.row_scale, in, x, 1, [](std::size_t k) { return k; }, out, y, out);
-    }
+  static void decode_range(const Rows& r, std::size_t begin, std::size_t end) {
+    const auto in = static_cast<std::size_t>(r.m->in);
+    K::template dot_rows<Load>(r.m->w.data + begin * in * Load::size, in * Load::size, end - begin, static_cast<const Act*>(r.x), in, r.y + begin);
+    if (r.m->row_scale)
+      for (std::size_t k = begin; k < end; ++k) r.y[k] *= r.m->row_scale[k];
   }
 
-  // Chunks of bf16 activations (so bf16 weights) take the packed kernels where the CPU has them; false: not taken.
-  template <class Act>
-  bool packed(const Linear& m, const Act* x, std::size_t n, float* y) const {
-    if constexpr (K::kPackedBf16 && std::is_same_v<Act, std::uint16_t>) {
-      if (n >= K::kPackedMinColumns && m.in % 2 == 0) {
-        packed_rows(m.w.data, static_cast<std::size_t>(m.in), x, n, static_cast<std::size_t>(m.out), y);
-        return true;
-      }
-    }
-    (void)m, (void)x, (void)n, (void)y;
-    return false;
+  template <class Load, std::size_t R, class Act>
+  static void tile_range(const Rows& r, std::size_t begin, std::size_t end) {
+    tiles<Load, R>(r.m->w.data, r.m->row_scale, static_cast<std::size_t>(r.m->in), static_cast<const Act*>(r.x), r.n,
+                   [](std::size_t k) { return k; }, r.y, r.count, begin, end);
   }
 
-  // Chunk products of bf16 weights and bf16 activations through repacked row blocks (packed_bf16.hpp). Threads
-  // own contiguous output rows, as in rows(); a block's results do not depend on where it starts.
-  void packed_rows(const std::byte* w, std::size_t in, const std::uint16_t* x, std::size_t n, std::size_t count, float* y) const {
+  // Chunk products of bf16 weights and bf16 activations through repacked row blocks (packed_bf16.hpp); a block's
+  // results do not depend on where it starts.
+  static void packed_range(const Rows& r, std::size_t begin, std::size_t end) {
+    const auto in = static_cast<std::size_t>(r.m->in);
     const std::size_t pairs = in / 2;
-    auto body = [&](std::size_t begin, std::size_t end) {
-      // Kept per thread across calls: a fresh buffer per product was a fresh mmap, and its page faults cost more
-      // than the packing.
-      thread_local std::vector<std::uint32_t> packed;
-      if (packed.size() < pairs * K::kPackedRows) packed.resize(pairs * K::kPackedRows);
-      for (std::size_t k = begin; k < end; k += K::kPackedRows) {
-        const std::size_t live = std::min(K::kPackedRows, end - k);
-        const std::byte* tile_rows[K::kPackedRows];
-        for (std::size_t j = 0; j < live; ++j) tile_rows[j] = w + (k + j) * in * 2;
-        K::pack_rows(tile_rows, live, pairs, packed.data());
-        for_column_tiles<K::kPackedColumns>(n, [&](std::size_t c, auto width) {
-          constexpr std::size_t Cw = decltype(width)::value;
-          const std::uint16_t* xs[Cw];
-          float* ys[Cw];
-          for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (c + j) * in, ys[j] = y + (c + j) * count + k;
-          K::template packed_tile<Cw>(packed.data(), pairs, xs, ys, live);
-        });
-      }
-    };
-    parallel(count, in * n, body, K::kPackedRows);
+    const auto* x = static_cast<const std::uint16_t*>(r.x);
+    // Kept per thread across calls: a fresh buffer per product was a fresh mmap, and its page faults cost more
+    // than the packing.
+    thread_local std::vector<std::uint32_t> packed;
+    if (packed.size() < pairs * K::kPackedRows) packed.resize(pairs * K::kPackedRows);
+    for (std::size_t k = begin; k < end; k += K::kPackedRows) {
+      const std::size_t live = std::min(K::kPackedRows, end - k);
+      const std::byte* tile_rows[K::kPackedRows];
+      for (std::size_t j = 0; j < live; ++j) tile_rows[j] = r.m->w.data + (k + j) * in * 2;
+      K::pack_rows(tile_rows, live, pairs, packed.data());
+      for_column_tiles<K::kPackedColumns>(r.n, [&](std::size_t c, auto width) {
+        constexpr std::size_t Cw = decltype(width)::value;
+        const std::uint16_t* xs[Cw];
+        float* ys[Cw];
+        for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (c + j) * in, ys[j] = r.y + (c + j) * r.count + k;
+        K::template packed_tile<Cw>(packed.data(), pairs, xs, ys, live);
+      });
+    }
   }
 
-  // Output rows go in tiles of R; the last tile repeats its final row rather than needing more kernels.
+  // Output rows [begin, end) in tiles of R; the last tile repeats its final row rather than needing more kernels.
   template <class Load, std::size_t R, class Act, class RowOf>
-  void rows(const std::byte* w, const float* row_scale, std::size_t in, const Act* x, std::size_t n, RowOf row_of, std::size_t count,
-            float* y, std::size_t ld_y) const {
-    auto body = [&](std::size_t begin, std::size_t end) {
-      for (std::size_t k = begin; k < end; k += R) {
-        const std::size_t live = std::min(R, end - k);
-        const std::byte* tile_rows[R];
-        for (std::size_t j = 0; j < R; ++j) tile_rows[j] = w + row_of(k + std::min(j, live - 1)) * in * Load::size;
-        for_column_tiles<K::template tile_columns<Load, Act>>(n, [&](std::size_t c, auto width) {
-          constexpr std::size_t Cw = decltype(width)::value;
-          const Act* xs[Cw];
-          for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (c + j) * in;
-          float tile[R * Cw];
-          K::template dot_tile<Load, R, Cw>(tile_rows, xs, in, tile);
-          for (std::size_t r = 0; r < live; ++r) {
-            const float scale = row_scale ? row_scale[row_of(k + r)] : 1.0f;
-            for (std::size_t j = 0; j < Cw; ++j) y[(c + j) * ld_y + k + r] = tile[r * Cw + j] * scale;
-          }
-        });
-      }
-    };
-    parallel(count, in * n, body, R);
+  static void tiles(const std::byte* w, const float* row_scale, std::size_t in, const Act* x, std::size_t n, RowOf row_of, float* y,
+                    std::size_t ld_y, std::size_t begin, std::size_t end) {
+    for (std::size_t k = begin; k < end; k += R) {
+      const std::size_t live = std::min(R, end - k);
+      const std::byte* tile_rows[R];
+      for (std::size_t j = 0; j < R; ++j) tile_rows[j] = w + row_of(k + std::min(j, live - 1)) * in * Load::size;
+      for_column_tiles<K::template tile_columns<Load, Act>>(n, [&](std::size_t c, auto width) {
+        constexpr std::size_t Cw = decltype(width)::value;
+        const Act* xs[Cw];
+        for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (c + j) * in;
+        float tile[R * Cw];
+        K::template dot_tile<Load, R, Cw>(tile_rows, xs, in, tile);
+        for (std::size_t r = 0; r < live; ++r) {
+          const float scale = row_scale ? row_scale[row_of(k + r)] : 1.0f;
+          for (std::size_t j = 0; j < Cw; ++j) y[(c + j) * ld_y + k + r] = tile[r * Cw + j] * scale;
+        }
+      });
+    }
   }
 };
 

@@ -1,4 +1,4 @@
-// rwkv7/layers/norm.hpp — LayerNorm (per token) and GroupNorm (per head), fp32, two-pass for accuracy.
+// rwkv7/layers/norm.hpp — LayerNorm, fp32, two-pass for accuracy (also the per-head GroupNorm of TimeMix).
 #pragma once
 
 #include <cmath>
@@ -19,11 +19,6 @@ inline void layer_norm(const float* x, std::int64_t n, const float* w, const flo
   var /= static_cast<float>(n);
   const float inv = 1.0f / std::sqrt(var + static_cast<float>(eps));
   for (std::int64_t i = 0; i < n; ++i) out[i] = (x[i] - mean) * inv * w[i] + b[i];
-}
-
-// GroupNorm with one group per head: LayerNorm of each N-slice with its own slice of the affine weights.
-inline void group_norm(const float* x, std::int64_t heads, std::int64_t n, const float* w, const float* b, double eps, float* out) {
-  for (std::int64_t h = 0; h < heads; ++h) layer_norm(x + h * n, n, w + h * n, b + h * n, eps, out + h * n);
 }
 
 }  // namespace RWKV7_ISA_NAMESPACE

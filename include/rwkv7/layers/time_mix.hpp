@@ -58,13 +58,10 @@ class TimeMix {
     });
     TokenShift::keep_last(xn, C, segments, kept);
 
-    matmul(w_.receptance, xr, n, r);
-    matmul(w_.key, xk, n, k);
-    matmul(w_.value, xv, n, v);
-    // The LoRA gates; their elementwise finish (decay, a, value residual) is done per column further down. The
-    // four are independent chains of small products (~0.9 MB of weights a layer): threads take whole gates, so
-    // they run side by side even for a single column, where no one product is worth splitting. Inside a gate the
-    // products run on the calling thread, in fp32 (no shared bf16 rounding buffer).
+    // The LoRA gates; their elementwise finish (decay, a, value residual) is done per head further down. Each gate
+    // is a chain of two small products (~0.9 MB of weights a layer for the four), too small to split: a thread
+    // takes a whole gate, running its products on its own thread in fp32 (no shared bf16 rounding buffer). They
+    // go in one parallel job with the r, k and v products.
     const MatMul<K> serial{};
     // result = up · squash(down · x), through the gate's own hidden buffer.
     auto lora = [&](const Linear& down, const Linear& up, const float* x, ColumnBuffer& hidden, float* result, auto squash) {
@@ -85,67 +82,29 @@ class TimeMix {
           if (layer_ > 0) lora(w_.v1, w_.v2, xv, s.lora_v, tmp, linear);
       }
     };
-    matmul.parallel(4, 2 * static_cast<std::size_t>(w_.g1.out) * C * n, [&](std::size_t g0, std::size_t g1) {
-      for (std::size_t which = g0; which < g1; ++which) gate(which);
-    });
+    matmul.together({{w_.receptance, xr, r}, {w_.key, xk, k}, {w_.value, xv, v}}, n, 4, 2 * static_cast<std::size_t>(w_.w1.out) * C * n, gate);
 
-    matmul.parallel(n, 40 * C, [&](std::size_t c0, std::size_t c1) {
-      const float e_half = 0.6065306597126334f;
-      for (std::size_t c = c0; c < c1; ++c) {
-        float *wc = w + c * C, *ac = a + c * C, *vc = v + c * C, *kc = k + c * C, *kkc = kk + c * C, *kkac = kka + c * C;
-        K::elementwise(C, [&](auto lanes, std::size_t i) {
-          // decay = exp(−e^−0.5 · σ(w0 + tanh(xw·w1)·w2)); a = σ(a0 + xa·a1·a2): in-context learning rate
-          lanes.store(wc, i, lanes.exp(-e_half * lanes.sigmoid(lanes.load(w0_.data(), i) + lanes.load(wc, i))));
-          lanes.store(ac, i, lanes.sigmoid(lanes.load(a0_.data(), i) + lanes.load(ac, i)));
-        });
-        // Value residual: layer 0 defines v_first; later layers lerp towards it by σ(v0 + xv·v1·v2).
-        if (layer_ == 0) {
-          std::copy(vc, vc + C, v_first + c * C);
-        } else {
-          const float *vf = v_first + c * C, *tc = tmp + c * C;
-          K::elementwise(C, [&](auto lanes, std::size_t i) {
-            const auto vi = lanes.load(vc, i);
-            lanes.store(vc, i, vi + (lanes.load(vf, i) - vi) * lanes.sigmoid(lanes.load(v0_.data(), i) + lanes.load(tc, i)));
-          });
-        }
-        // kk = per-head L2-normalized k ⊙ k_k (eps 1e-12, as F.normalize); then k ← k ⊙ (1 + (a − 1) ⊙ k_a)
-        for (std::size_t i = 0; i < C; ++i) kkc[i] = kc[i] * k_k_[i];
-        for (std::int64_t h = 0; h < H_; ++h) {
-          float* head = kkc + h * N_;
-          float sq = 0.0f;
-          for (std::int64_t j = 0; j < N_; ++j) sq += head[j] * head[j];
-          const float inv = 1.0f / std::max(std::sqrt(sq), 1e-12f);
-          for (std::int64_t j = 0; j < N_; ++j) head[j] *= inv;
-        }
-        for (std::size_t i = 0; i < C; ++i) {
-          kc[i] = kc[i] * (1.0f + (ac[i] - 1.0f) * k_a_[i]);
-          kkac[i] = kkc[i] * ac[i];
-        }
-      }
-    });
-
-    // The recurrence: in sequence order within each segment, on that segment's state; heads are independent.
-    for (const Segment& seg : segments) {
-      float* S = seg.state->wkv(layer_);
-      matmul.parallel(static_cast<std::size_t>(H_), seg.count * static_cast<std::size_t>(4 * N_ * N_), [&](std::size_t h0, std::size_t h1) {
-        for (std::size_t c = seg.first; c < seg.first + seg.count; ++c)
-          for (auto h = static_cast<std::int64_t>(h0); h < static_cast<std::int64_t>(h1); ++h) {
-            const std::size_t off = c * C + static_cast<std::size_t>(h * N_);
-            K::wkv7_step(S + h * N_ * N_, N_, r + off, w + off, k + off, v + off, kk + off, kka + off, o + off);
+    // From here to the output projection every step reads and writes only its own head's channels (the gates'
+    // finish, the recurrence, GroupNorm, bonus and output gate), so threads take whole heads through all of it.
+    const auto N = static_cast<std::size_t>(N_);
+    matmul.parallel(static_cast<std::size_t>(H_), n * (4 * N * N + 60 * N), [&](std::size_t h0, std::size_t h1) {
+      for (std::size_t h = h0; h < h1; ++h) {
+        for (std::size_t c = 0; c < n; ++c) finish(c * C + h * N, v_first, w, a, v, k, kk, kka, tmp);
+        // The recurrence: in sequence order within each segment, on that segment's state.
+        for (const Segment& seg : segments) {
+          float* S = seg.state->wkv(layer_) + h * N * N;
+          for (std::size_t c = seg.first; c < seg.first + seg.count; ++c) {
+            const std::size_t off = c * C + h * N;
+            K::wkv7_step(S, N_, r + off, w + off, k + off, v + off, kk + off, kka + off, o + off);
           }
-      });
-    }
-
-    matmul.parallel(n, 8 * C, [&](std::size_t c0, std::size_t c1) {
-      for (std::size_t c = c0; c < c1; ++c) {
-        const std::size_t base = c * C;
-        group_norm(o + base, H_, N_, ln_x_w_.data(), ln_x_b_.data(), gn_eps_, tmp + base);
-        // Bonus: o_h += (Σ_j r_hj k_hj r_k[h,j]) · v_h, then the gate.
-        for (std::int64_t h = 0; h < H_; ++h) {
-          const std::size_t off = base + static_cast<std::size_t>(h * N_);
+        }
+        for (std::size_t c = 0; c < n; ++c) {
+          const std::size_t off = c * C + h * N;
+          layer_norm(o + off, N_, ln_x_w_.data() + h * N, ln_x_b_.data() + h * N, gn_eps_, tmp + off);  // GroupNorm, one group a head
+          // Bonus: o_h += (Σ_j r_hj k_hj r_k[h,j]) · v_h, then the gate.
           float rk = 0.0f;
-          for (std::int64_t j = 0; j < N_; ++j) rk += r[off + j] * k[off + j] * r_k_[h * N_ + j];
-          for (std::int64_t j = 0; j < N_; ++j) tmp[off + j] = (tmp[off + j] + rk * v[off + j]) * g[off + j];
+          for (std::size_t j = 0; j < N; ++j) rk += r[off + j] * k[off + j] * r_k_[h * N + j];
+          for (std::size_t j = 0; j < N; ++j) tmp[off + j] = (tmp[off + j] + rk * v[off + j]) * g[off + j];
         }
       }
     });
@@ -153,6 +112,43 @@ class TimeMix {
   }
 
  private:
+  // The gates' elementwise finish over the N channels of one head in one column, starting at channel `at` of the
+  // chunk. Reads the raw gate outputs in w, a and tmp (value gate), writes: decay into w, a, the value after its
+  // residual into v (layer 0: into v_first), k ← k ⊙ (1 + (a − 1) ⊙ k_a), kk and kka = kk ⊙ a.
+  void finish(std::size_t at, float* v_first, float* w, float* a, float* v, float* k, float* kk, float* kka, const float* tmp) const {
+    const auto N = static_cast<std::size_t>(N_);
+    const std::size_t ch = at % static_cast<std::size_t>(C_);  // channel within the column, for the per-channel weights
+    float *wc = w + at, *ac = a + at, *vc = v + at, *kc = k + at, *kkc = kk + at, *kkac = kka + at;
+    const float e_half = 0.6065306597126334f;
+    K::elementwise(N, [&](auto lanes, std::size_t i) {
+      // decay = exp(−e^−0.5 · σ(w0 + tanh(xw·w1)·w2)); a = σ(a0 + xa·a1·a2): in-context learning rate
+      lanes.store(wc, i, lanes.exp(-e_half * lanes.sigmoid(lanes.load(w0_.data() + ch, i) + lanes.load(wc, i))));
+      lanes.store(ac, i, lanes.sigmoid(lanes.load(a0_.data() + ch, i) + lanes.load(ac, i)));
+    });
+    // Value residual: layer 0 defines v_first; later layers lerp towards it by σ(v0 + xv·v1·v2).
+    if (layer_ == 0) {
+      std::copy(vc, vc + N, v_first + at);
+    } else {
+      const float *vf = v_first + at, *tc = tmp + at;
+      K::elementwise(N, [&](auto lanes, std::size_t i) {
+        const auto vi = lanes.load(vc, i);
+        lanes.store(vc, i, vi + (lanes.load(vf, i) - vi) * lanes.sigmoid(lanes.load(v0_.data() + ch, i) + lanes.load(tc, i)));
+      });
+    }
+    // kk = L2-normalized k ⊙ k_k (eps 1e-12, as F.normalize)
+    float sq = 0.0f;
+    for (std::size_t j = 0; j < N; ++j) {
+      kkc[j] = kc[j] * k_k_[ch + j];
+      sq += kkc[j] * kkc[j];
+    }
+    const float inv = 1.0f / std::max(std::sqrt(sq), 1e-12f);
+    for (std::size_t j = 0; j < N; ++j) {
+      kkc[j] *= inv;
+      kc[j] = kc[j] * (1.0f + (ac[j] - 1.0f) * k_a_[ch + j]);
+      kkac[j] = kkc[j] * ac[j];
+    }
+  }
+
   // x ← f(lanes, x) over n columns of `width` (the LoRA activations). Column by column, so whether an element
   // takes the vector or the scalar path (the same bits either way only for the exact kernels) depends on its
   // place in its column, not on how many columns came with it.
