@@ -192,3 +192,49 @@ TEST_CASE("the thread pool runs every index exactly once, in pieces that start o
           CHECK(wrong == 0);
         }
 }
+
+// together() runs several products and whole work items as one parallel job. Products of different grains (one
+// column: rows one at a time; a chunk of 37: 32-row packed blocks with bf16 activations, 4-row tiles without; int8)
+// must give the bits of separate calls, and every item must run exactly once, on one thread or two.
+TEST_CASE("products run together give the bits of separate products, and each item runs once") {
+  std::mt19937 rng(19);
+  std::normal_distribution<float> normal;
+  const std::size_t in = 96;
+  const std::size_t outs[3] = {70, 33, 129};
+  std::vector<std::uint16_t> w[3];
+  std::vector<std::int8_t> q(outs[2] * in);
+  std::vector<float> scale(outs[2]);
+  rwkv7::Linear m[3];
+  for (std::size_t p = 0; p < 3; ++p) {
+    w[p].resize(outs[p] * in);
+    for (auto& v : w[p]) v = float_to_bf16(normal(rng));
+    m[p] = bf16_linear(w[p], outs[p], in);
+  }
+  rwkv7::detail::quantize_rows<rwkv7::detail::LoadBF16>(m[2].w.data, outs[2], in, scale.data(), q.data());
+  m[2].w.dtype = rwkv7::DType::q8;
+  m[2].w.data = reinterpret_cast<const std::byte*>(q.data());
+  m[2].row_scale = scale.data();
+  for (std::size_t n : {1, 37})
+    for (bool bf16_activations : {false, true})
+      for (unsigned threads : {1u, 2u})
+        for (std::size_t items : {0, 1, 5}) {
+          INFO(n << " columns, " << (bf16_activations ? "bf16" : "fp32") << " activations, " << threads << " threads, " << items << " items");
+          std::vector<float> x[3], apart[3], joint[3];
+          for (std::size_t p = 0; p < 3; ++p) {
+            x[p].resize(n * in);
+            for (auto& v : x[p]) v = normal(rng);
+            apart[p].assign(n * outs[p], NAN);
+            joint[p].assign(n * outs[p], NAN);
+          }
+          rwkv7::detail::ThreadPool pool(threads);
+          rwkv7::detail::CacheAlignedVector<std::uint16_t> rounded;
+          const rwkv7::detail::MatMul<rwkv7::detail::SimdKernels> matmul{&pool, bf16_activations ? &rounded : nullptr};
+          for (std::size_t p = 0; p < 3; ++p) matmul(m[p], x[p].data(), n, apart[p].data());
+          std::vector<std::atomic<int>> runs(items);
+          // Enough work per item that two threads do split the job.
+          matmul.together({{m[0], x[0].data(), joint[0].data()}, {m[1], x[1].data(), joint[1].data()}, {m[2], x[2].data(), joint[2].data()}}, n, items,
+                          1 << 16, [&](std::size_t i) { runs.at(i).fetch_add(1); });
+          for (std::size_t p = 0; p < 3; ++p) CHECK(std::equal(apart[p].begin(), apart[p].end(), joint[p].begin()));
+          for (std::size_t i = 0; i < items; ++i) CHECK(runs[i].load() == 1);
+        }
+}
