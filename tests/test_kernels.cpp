@@ -107,7 +107,7 @@ TEST_CASE("a column alone gives the same bits as inside a chunk, also where deco
   std::normal_distribution<float> normal;
   enum class Weights { bf16, bf16_with_bf16_activations, int8 };
   for (Weights kind : {Weights::bf16, Weights::bf16_with_bf16_activations, Weights::int8})
-    for (std::size_t in : {64, 255, 512, 768, 781, 1100, 2688}) {
+    for (std::size_t in : {64, 255, 512, 768, 781, 784, 1050, 1100, 2688}) {
       INFO("in " << in << ", weights " << static_cast<int>(kind));
       const std::size_t out = 37, n = 5;
       std::vector<std::uint16_t> w(out * in);
