@@ -168,8 +168,9 @@ template <class Load>
 constexpr std::size_t kDecodeRows = kRowsHeld || kWidth * Load::size >= 32 ? 1 : 4;
 constexpr std::size_t kPrefetchTiles = 2;
 // A hint per 64-byte line of [p, p + bytes); never faults, wherever p points.
+template <int Locality = 3>
 inline void prefetch_lines(const std::byte* p, std::size_t bytes) {
-  for (std::size_t b = 0; b < bytes; b += 64) __builtin_prefetch(p + b);
+  for (std::size_t b = 0; b < bytes; b += 64) __builtin_prefetch(p + b, 0, Locality);
 }
 inline void prefetch_ahead(const std::byte* first_row, std::size_t tile_bytes, std::size_t done, std::size_t step) {
   prefetch_lines(first_row + kPrefetchTiles * tile_bytes + done, step);
@@ -303,9 +304,14 @@ inline void dot_tile(const std::byte* const* rows, const Act* const* xs, std::si
 // alternating runs: 1 thread +4% (5 of 6 pairs), 2 threads +8% (5 of 5). Steps narrower than 32 bytes (int8
 // weights: 16) hint on every row: the out-of-order window then spans half the bytes, and int8 decode ran +5%
 // with the hints (4 of 4 pairs).
+// Shorter rows hint the line kShortRowPrefetch ahead into L2 (prefetcht1). In a fast state of the VM such hints
+// were neutral in whole decode (3 of 6 and 2 of 5 alternating pairs); in a slow state, where this core's vector
+// units ran at a fraction of their usual rate and the kernels read 60-70% of a plain sum's bandwidth without
+// them, they brought the kernels to ~95% of it (384 KB segments in turn, 2-6 KiB ahead all alike) and exact
+// decode from 66-71% to 90-92% of the probe (6 of 6 alternating pairs, 1 and 2 threads).
 #if defined(__AVX512F__)
-constexpr std::size_t kDecodePrefetch = 8192, kPrefetchRowBytes = 4096, kHeldSteps = 16;
-template <class Load, bool Prefetch, class Act>
+constexpr std::size_t kDecodePrefetch = 8192, kPrefetchRowBytes = 4096, kShortRowPrefetch = 4096, kHeldSteps = 16;
+template <class Load, std::size_t Ahead, int Locality, class Act>
 inline void dot_rows_held(const std::byte* w, std::size_t stride, std::size_t count, const Act* x, std::size_t n, float* y) {
   using S = RowSteps<Load, Act>;
   constexpr std::size_t chains = S::kChains, round_bytes = chains * S::kStep * Load::size;
@@ -319,13 +325,13 @@ inline void dot_rows_held(const std::byte* w, std::size_t stride, std::size_t co
     typename S::Acc acc[chains];
     RWKV7_UNROLL
     for (auto& a : acc) a = S::zero();
-    if constexpr (Prefetch) prefetch_lines(row + kDecodePrefetch, kHeldSteps * S::kStep * Load::size);
+    prefetch_lines<Locality>(row + Ahead, kHeldSteps * S::kStep * Load::size);
     RWKV7_UNROLL
     for (std::size_t h = 0; h < kHeldSteps; ++h) acc[h % chains] = S::madd(acc[h % chains], S::weights(row, h * S::kStep), held[h]);
     auto step = [&](typename S::Acc& chain, std::size_t i) { chain = S::madd(chain, S::weights(row, i), S::x_at(x, i)); };
     std::size_t k = kHeldSteps;
     for (; k + chains <= steps; k += chains) {
-      if constexpr (Prefetch) prefetch_lines(row + kDecodePrefetch + k * S::kStep * Load::size, round_bytes);
+      prefetch_lines<Locality>(row + Ahead + k * S::kStep * Load::size, round_bytes);
       RWKV7_UNROLL
       for (std::size_t j = 0; j < chains; ++j) step(acc[j], (k + j) * S::kStep);
     }
@@ -347,7 +353,7 @@ inline void dot_rows_held(const std::byte* w, std::size_t stride, std::size_t co
 // permuted back into the two chains of dot_tile, whose lanes hold the same elements summed in the same order:
 // the bits are dot_tile's. Kernel-only stream over 384 KB segments, one core, a slow state of the VM: 10.3-10.7
 // against 9.3-9.6 GB/s for the widening load (plain sum 16 GB/s).
-template <bool Prefetch>
+template <std::size_t Ahead, int Locality>
 inline void dot_rows_bf16_unpacked(const std::byte* w, std::size_t stride, std::size_t count, const float* x, std::size_t n, float* y) {
   constexpr std::size_t kRound = 32, kHeldRounds = kHeldSteps / 2;
   const std::size_t rounds = n / kRound;
@@ -375,11 +381,11 @@ inline void dot_rows_bf16_unpacked(const std::byte* w, std::size_t stride, std::
       high = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_unpackhi_epi16(zero, v)), x_high, high);
     };
     __m512 low = _mm512_setzero_ps(), high = _mm512_setzero_ps();
-    if constexpr (Prefetch) prefetch_lines(row + kDecodePrefetch, kHeldRounds * kRound * 2);
+    prefetch_lines<Locality>(row + Ahead, kHeldRounds * kRound * 2);
     RWKV7_UNROLL
     for (std::size_t k = 0; k < kHeldRounds; ++k) round(low, high, k, held[2 * k], held[2 * k + 1]);
     for (std::size_t k = kHeldRounds; k < rounds; ++k) {
-      if constexpr (Prefetch) prefetch_lines(row + kDecodePrefetch + k * kRound * 2, kRound * 2);
+      prefetch_lines<Locality>(row + Ahead + k * kRound * 2, kRound * 2);
       round(low, high, k, _mm512_loadu_ps(xp + k * kRound), _mm512_loadu_ps(xp + k * kRound + 16));
     }
     __m512 even = _mm512_permutex2var_ps(low, chain0, high), odd = _mm512_permutex2var_ps(low, chain1, high);
@@ -400,13 +406,14 @@ inline void dot_rows(const std::byte* w, std::size_t stride, std::size_t count, 
 #if defined(__AVX512F__)
   using S = RowSteps<Load, Act>;
   if (n >= kHeldSteps * S::kStep) {
+    const bool far = n * Load::size > kPrefetchRowBytes || S::kStep * Load::size < 32;
     if constexpr (std::is_same_v<Load, LoadBF16> && std::is_same_v<Act, float>) {
-      if (n * Load::size > kPrefetchRowBytes) dot_rows_bf16_unpacked<true>(w, stride, count, x, n, y);
-      else dot_rows_bf16_unpacked<false>(w, stride, count, x, n, y);
-      return;
+      if (far) dot_rows_bf16_unpacked<kDecodePrefetch, 3>(w, stride, count, x, n, y);
+      else dot_rows_bf16_unpacked<kShortRowPrefetch, 2>(w, stride, count, x, n, y);
+    } else {
+      if (far) dot_rows_held<Load, kDecodePrefetch, 3>(w, stride, count, x, n, y);
+      else dot_rows_held<Load, kShortRowPrefetch, 2>(w, stride, count, x, n, y);
     }
-    if (n * Load::size > kPrefetchRowBytes || S::kStep * Load::size < 32) dot_rows_held<Load, true>(w, stride, count, x, n, y);
-    else dot_rows_held<Load, false>(w, stride, count, x, n, y);
     return;
   }
 #endif
