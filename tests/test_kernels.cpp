@@ -51,7 +51,8 @@ void check_products(bool bf16_activations, unsigned threads) {
     const rwkv7::Linear m = bf16_linear(w, p.out, p.in);
     rwkv7::detail::ThreadPool pool(threads);
     rwkv7::detail::CacheAlignedVector<std::uint16_t> rounded;
-    const rwkv7::detail::MatMul<K> matmul{&pool, bf16_activations ? &rounded : nullptr};
+    rwkv7::detail::CacheAlignedVector<float> permuted;
+    const rwkv7::detail::MatMul<K> matmul{&pool, bf16_activations ? &rounded : nullptr, &permuted};
     matmul(m, x.data(), p.n, y.data());
 
     double worst = 0;  // |y − exact| in units of the fp32 summation bound in·2⁻²⁴·Σ|w x|
@@ -124,11 +125,18 @@ TEST_CASE("a column alone gives the same bits as inside a chunk, also where deco
       }
       rwkv7::detail::ThreadPool pool(2);
       rwkv7::detail::CacheAlignedVector<std::uint16_t> rounded;
-      const rwkv7::detail::MatMul<rwkv7::detail::SimdKernels> matmul{&pool, kind == Weights::bf16_with_bf16_activations ? &rounded : nullptr};
-      matmul(m, x.data(), n, chunk.data());
-      for (std::size_t c = 0; c < n; ++c) {
-        matmul(m, x.data() + c * in, 1, alone.data());
-        CHECK(std::equal(alone.begin(), alone.end(), chunk.begin() + static_cast<std::ptrdiff_t>(c * out)));
+      rwkv7::detail::CacheAlignedVector<float> permuted;
+      // With and without the buffer in which exact chunks over bf16 weights permute their activations for the
+      // unpacking kernels (AVX-512): both must give the bits of a column alone.
+      for (bool permute : {false, true}) {
+        const rwkv7::detail::MatMul<rwkv7::detail::SimdKernels> matmul{&pool, kind == Weights::bf16_with_bf16_activations ? &rounded : nullptr,
+                                                                       permute ? &permuted : nullptr};
+        std::fill(chunk.begin(), chunk.end(), NAN);
+        matmul(m, x.data(), n, chunk.data());
+        for (std::size_t c = 0; c < n; ++c) {
+          matmul(m, x.data() + c * in, 1, alone.data());
+          CHECK(std::equal(alone.begin(), alone.end(), chunk.begin() + static_cast<std::ptrdiff_t>(c * out)));
+        }
       }
     }
 }
@@ -228,7 +236,8 @@ TEST_CASE("products run together give the bits of separate products, and each it
           }
           rwkv7::detail::ThreadPool pool(threads);
           rwkv7::detail::CacheAlignedVector<std::uint16_t> rounded;
-          const rwkv7::detail::MatMul<rwkv7::detail::SimdKernels> matmul{&pool, bf16_activations ? &rounded : nullptr};
+          rwkv7::detail::CacheAlignedVector<float> permuted;
+          const rwkv7::detail::MatMul<rwkv7::detail::SimdKernels> matmul{&pool, bf16_activations ? &rounded : nullptr, &permuted};
           for (std::size_t p = 0; p < 3; ++p) matmul(m[p], x[p].data(), n, apart[p].data());
           std::vector<std::atomic<int>> runs(items);
           // Enough work per item that two threads do split the job.

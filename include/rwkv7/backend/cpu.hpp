@@ -46,7 +46,7 @@ class CpuWith {
     const std::size_t C = static_cast<std::size_t>(c_.n_embd);
     // Scratch is per thread and reused across calls, so a decode step allocates nothing once warm.
     static thread_local Workspace ws;
-    const detail::MatMul<K> matmul{pool_.get(), bf16_activations_ ? &ws.bf16_activations : nullptr};
+    const detail::MatMul<K> matmul{pool_.get(), bf16_activations_ ? &ws.bf16_activations : nullptr, &ws.permuted_activations};
     std::vector<std::size_t>& done = ws.done;
     done.assign(requests.size(), 0);
     std::size_t next = 0;  // first request with tokens left
@@ -121,6 +121,7 @@ class CpuWith {
     std::vector<std::size_t> done, owner;
     std::vector<detail::Segment> segments;
     detail::CacheAlignedVector<std::uint16_t> bf16_activations;
+    detail::CacheAlignedVector<float> permuted_activations;
   };
   bool bf16_activations_;
   ModelConfig c_;

@@ -61,6 +61,7 @@ struct ExactKernels {
   template <class Load, class Act>
   static constexpr std::size_t tile_columns = 4;
   static constexpr bool kPackedBf16 = false;
+  static constexpr bool kUnpackedBf16 = false;
   template <class F>
   static void elementwise(std::size_t n, F&& f) { each_scalar(n, f); }
 };
@@ -96,6 +97,18 @@ struct SimdKernels {
 #else
   static constexpr bool kPackedBf16 = false;
 #endif
+#if defined(__AVX512F__)
+  // Exact chunk products over bf16 weights widen them by unpacking (see dot_tile_bf16_unpacked), with the
+  // activations permuted once per product by permute_rounds.
+  static constexpr bool kUnpackedBf16 = true;
+  static constexpr auto permute_rounds = simd::permute_rounds;
+  template <std::size_t R, std::size_t C>
+  static void unpacked_tile(const std::byte* const* rows, const float* const* xs, const float* const* xps, std::size_t in, float* out) {
+    simd::dot_tile_bf16_unpacked<R, C>(rows, xs, xps, in, out);
+  }
+#else
+  static constexpr bool kUnpackedBf16 = false;
+#endif
   template <class F>
   static void elementwise(std::size_t n, F&& f) { each_vector(n, f); }
 };
@@ -123,6 +136,9 @@ struct MatMul {
   // Activations::bf16: activations entering products with bf16 weights are rounded to bf16 here (AVX512-BF16 then
   // multiplies them at twice the fp32 rate). Null for exact fp32 activations.
   CacheAlignedVector<std::uint16_t>* bf16_activations = nullptr;
+  // Where exact chunk products over bf16 weights keep their activations permuted for the unpacking kernels (null:
+  // the widening-load kernels, the same bits).
+  CacheAlignedVector<float>* permuted_activations = nullptr;
 
   // One product's output rows as work that any thread can take a range of: the kernel input (x, or x rounded to
   // bf16) and the routine that computes rows [begin, end) for all n columns. Ranges start on multiples of grain.
@@ -133,6 +149,7 @@ struct MatMul {
     float* y;
     std::size_t count, work, grain;  // output rows; multiply-adds per row
     void (*run)(const Rows&, std::size_t begin, std::size_t end);
+    const float* permuted = nullptr;  // x through K::permute_rounds, column by column, where the kernels take it
     void operator()(std::size_t begin, std::size_t end) const { run(*this, begin, end); }
   };
   struct Product {
@@ -144,7 +161,8 @@ struct MatMul {
   // Y[c] = W X[c] for n packed columns (X: n × in, Y: n × out).
   void operator()(const Linear& m, const float* x, std::size_t n, float* y) const {
     if (m.transposed) return transposed(m, x, n, y);
-    const Rows r = rows_of(m, x, n, y, rounding_buffer(static_cast<std::size_t>(m.in) * n));
+    const std::size_t size = static_cast<std::size_t>(m.in) * n;
+    const Rows r = rows_of(m, x, n, y, rounding_buffer(size), permuting_buffer(size));
     parallel(r.count, r.work, r, r.grain);
   }
 
@@ -159,12 +177,14 @@ struct MatMul {
     std::size_t rounded_size = 0;
     for (const Product& p : products) rounded_size += static_cast<std::size_t>(p.m.in) * n;
     std::uint16_t* rounded = rounding_buffer(rounded_size);
+    float* permuted = permuting_buffer(rounded_size);
     Rows rows[kMaxProducts];
     std::size_t count = 0, grain = 1, work = items * item_work;
     for (const Product& p : products) {
       if (p.m.transposed) fail(Errc::argument, "MatMul::together: a product in [in, out] storage");
-      rows[count] = rows_of(p.m, p.x, n, p.y, rounded);
+      rows[count] = rows_of(p.m, p.x, n, p.y, rounded, permuted);
       if (rounded) rounded += static_cast<std::size_t>(p.m.in) * n;
+      if (permuted) permuted += static_cast<std::size_t>(p.m.in) * n;
       grain = std::max(grain, rows[count].grain);  // grains are 1, 4 or 32: the largest is a multiple of the others
       work += rows[count].count * rows[count].work;
       ++count;
@@ -202,7 +222,7 @@ struct MatMul {
       auto row_of = [&](std::size_t k) { return std::size_t{ids[k]}; };
       auto run = [&](const auto* xk) {
         parallel(ids.size(), in, [&](std::size_t begin, std::size_t end) {
-          tiles<Load, kTileRows>(m.w.data, m.row_scale, in, xk, 1, row_of, y, ids.size(), begin, end);
+          tiles<Load, kTileRows>(m.w.data, m.row_scale, in, xk, nullptr, 1, row_of, y, ids.size(), begin, end);
         }, kTileRows);
       };
       if constexpr (std::is_same_v<Load, LoadBF16>) {
@@ -231,9 +251,16 @@ struct MatMul {
     return out;
   }
 
+  float* permuting_buffer(std::size_t count) const {
+    if (!permuted_activations) return nullptr;
+    if (permuted_activations->size() < count) permuted_activations->resize(count);
+    return permuted_activations->data();
+  }
+
   // Prepares m's product with x for row ranges: rounds x into `rounded` where the kernels take bf16 activations
-  // (bf16 weights and a rounding buffer), and picks the routine for this weight type and column count.
-  Rows rows_of(const Linear& m, const float* x, std::size_t n, float* y, std::uint16_t* rounded) const {
+  // (bf16 weights and a rounding buffer), or permutes a chunk's x into `permuted` for the unpacking kernels (bf16
+  // weights, fp32 activations), and picks the routine for this weight type and column count.
+  Rows rows_of(const Linear& m, const float* x, std::size_t n, float* y, std::uint16_t* rounded, float* permuted) const {
     const auto in = static_cast<std::size_t>(m.in);
     Rows r{&m, x, n, y, static_cast<std::size_t>(m.out), in * n, 1, nullptr};
     with_loader(m.w.dtype, [&](auto load) {
@@ -242,6 +269,12 @@ struct MatMul {
         if (rounded) {
           r.x = round_to_bf16(x, n * in, rounded);
           return choose<Load, std::uint16_t>(r);
+        }
+        if constexpr (K::kUnpackedBf16) {
+          if (permuted && n > 1) {
+            for (std::size_t c = 0; c < n; ++c) K::permute_rounds(x + c * in, in, permuted + c * in);
+            r.permuted = permuted;
+          }
         }
       }
       choose<Load, float>(r);
@@ -320,7 +353,7 @@ struct MatMul {
 
   template <class Load, std::size_t R, class Act>
   static void tile_range(const Rows& r, std::size_t begin, std::size_t end) {
-    tiles<Load, R>(r.m->w.data, r.m->row_scale, static_cast<std::size_t>(r.m->in), static_cast<const Act*>(r.x), r.n,
+    tiles<Load, R>(r.m->w.data, r.m->row_scale, static_cast<std::size_t>(r.m->in), static_cast<const Act*>(r.x), r.permuted, r.n,
                    [](std::size_t k) { return k; }, r.y, r.count, begin, end);
   }
 
@@ -351,8 +384,8 @@ struct MatMul {
 
   // Output rows [begin, end) in tiles of R; the last tile repeats its final row rather than needing more kernels.
   template <class Load, std::size_t R, class Act, class RowOf>
-  static void tiles(const std::byte* w, const float* row_scale, std::size_t in, const Act* x, std::size_t n, RowOf row_of, float* y,
-                    std::size_t ld_y, std::size_t begin, std::size_t end) {
+  static void tiles(const std::byte* w, const float* row_scale, std::size_t in, const Act* x, const float* permuted, std::size_t n, RowOf row_of,
+                    float* y, std::size_t ld_y, std::size_t begin, std::size_t end) {
     for (std::size_t k = begin; k < end; k += R) {
       const std::size_t live = std::min(R, end - k);
       const std::byte* tile_rows[R];
@@ -362,7 +395,18 @@ struct MatMul {
         const Act* xs[Cw];
         for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (c + j) * in;
         float tile[R * Cw];
-        K::template dot_tile<Load, R, Cw>(tile_rows, xs, in, tile);
+        if constexpr (K::kUnpackedBf16 && std::is_same_v<Load, LoadBF16> && std::is_same_v<Act, float>) {
+          if (permuted) {
+            const float* xps[Cw];
+            for (std::size_t j = 0; j < Cw; ++j) xps[j] = permuted + (c + j) * in;
+            K::template unpacked_tile<R, Cw>(tile_rows, xs, xps, in, tile);
+          } else {
+            K::template dot_tile<Load, R, Cw>(tile_rows, xs, in, tile);
+          }
+        } else {
+          (void)permuted;
+          K::template dot_tile<Load, R, Cw>(tile_rows, xs, in, tile);
+        }
         for (std::size_t r = 0; r < live; ++r) {
           const float scale = row_scale ? row_scale[row_of(k + r)] : 1.0f;
           for (std::size_t j = 0; j < Cw; ++j) y[(c + j) * ld_y + k + r] = tile[r * Cw + j] * scale;

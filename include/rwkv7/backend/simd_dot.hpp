@@ -353,21 +353,35 @@ inline void dot_rows_held(const std::byte* w, std::size_t stride, std::size_t co
 // permuted back into the two chains of dot_tile, whose lanes hold the same elements summed in the same order:
 // the bits are dot_tile's. Kernel-only stream over 384 KB segments, one core, a slow state of the VM: 10.3-10.7
 // against 9.3-9.6 GB/s for the widening load (plain sum 16 GB/s).
+constexpr std::size_t kRound = 32;
+// x's whole 32-element rounds (n / 32 of them) in the unpacks' lane order, into out.
+inline void permute_rounds(const float* x, std::size_t n, float* out) {
+  const __m512i to_low = _mm512_setr_epi32(0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+  const __m512i to_high = _mm512_setr_epi32(4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+  for (std::size_t k = 0; k < n / kRound; ++k) {
+    const __m512 a = _mm512_loadu_ps(x + k * kRound), b = _mm512_loadu_ps(x + k * kRound + 16);
+    _mm512_storeu_ps(out + k * kRound, _mm512_permutex2var_ps(a, to_low, b));
+    _mm512_storeu_ps(out + k * kRound + 16, _mm512_permutex2var_ps(a, to_high, b));
+  }
+}
+// The low and high unpacks' sums of a row, back into dot_tile's two chains (elements 0-15 and 16-31 of each
+// round), the 16-step a row's length may leave added to chain 0 as dot_tile does, then the two chains added.
+inline __m512 unpacked_chains(__m512 low, __m512 high, const std::byte* row, const float* x, std::size_t n) {
+  const __m512i chain0 = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+  const __m512i chain1 = _mm512_setr_epi32(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+  __m512 even = _mm512_permutex2var_ps(low, chain0, high);
+  const std::size_t i = n / kRound * kRound;
+  if (i + 16 <= n) even = _mm512_fmadd_ps(load<LoadBF16>(row, i), _mm512_loadu_ps(x + i), even);
+  return _mm512_add_ps(even, _mm512_permutex2var_ps(low, chain1, high));
+}
+
 template <std::size_t Ahead, int Locality>
 inline void dot_rows_bf16_unpacked(const std::byte* w, std::size_t stride, std::size_t count, const float* x, std::size_t n, float* y) {
-  constexpr std::size_t kRound = 32, kHeldRounds = kHeldSteps / 2;
+  constexpr std::size_t kHeldRounds = kHeldSteps / 2;
   const std::size_t rounds = n / kRound;
   thread_local std::vector<float> permuted;
   if (permuted.size() < rounds * kRound) permuted.resize(rounds * kRound);
-  const __m512i to_low = _mm512_setr_epi32(0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
-  const __m512i to_high = _mm512_setr_epi32(4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
-  for (std::size_t k = 0; k < rounds; ++k) {
-    const __m512 a = _mm512_loadu_ps(x + k * kRound), b = _mm512_loadu_ps(x + k * kRound + 16);
-    _mm512_storeu_ps(permuted.data() + k * kRound, _mm512_permutex2var_ps(a, to_low, b));
-    _mm512_storeu_ps(permuted.data() + k * kRound + 16, _mm512_permutex2var_ps(a, to_high, b));
-  }
-  const __m512i chain0 = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
-  const __m512i chain1 = _mm512_setr_epi32(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+  permute_rounds(x, n, permuted.data());
   const __m512i zero = _mm512_setzero_si512();
   const float* xp = permuted.data();
   __m512 held[kHeldSteps];
@@ -388,16 +402,55 @@ inline void dot_rows_bf16_unpacked(const std::byte* w, std::size_t stride, std::
       prefetch_lines<Locality>(row + Ahead + k * kRound * 2, kRound * 2);
       round(low, high, k, _mm512_loadu_ps(xp + k * kRound), _mm512_loadu_ps(xp + k * kRound + 16));
     }
-    __m512 even = _mm512_permutex2var_ps(low, chain0, high), odd = _mm512_permutex2var_ps(low, chain1, high);
-    std::size_t i = rounds * kRound;
-    if (i + 16 <= n) {  // a last step of 16 goes to chain 0, as in dot_tile
-      even = _mm512_fmadd_ps(load<LoadBF16>(row, i), _mm512_loadu_ps(x + i), even);
-      i += 16;
-    }
-    float out = reduce(_mm512_add_ps(even, odd));
-    for (; i < n; ++i) out = LoadBF16::at(row, i) * x[i] + out;
+    float out = reduce(unpacked_chains(low, high, row, x, n));
+    for (std::size_t i = n / 16 * 16; i < n; ++i) out = LoadBF16::at(row, i) * x[i] + out;
     y[r] = out;
   }
+}
+// Chunks of exact bf16 products: dot_tile's sums (R rows × C columns, the same bits) with the unpack widening of
+// dot_rows_bf16_unpacked. xps[c] is column c through permute_rounds; the tails read xs[c]. The low and the high
+// halves of a round go one after the other, so the 2·R·C sums, C activation vectors and one weight vector fit
+// the 32 registers.
+template <std::size_t R, std::size_t C>
+inline void dot_tile_bf16_unpacked(const std::byte* const* rows, const float* const* xs, const float* const* xps, std::size_t n, float* out) {
+  const __m512i zero = _mm512_setzero_si512();
+  __m512 low[R * C], high[R * C];
+  RWKV7_UNROLL
+  for (std::size_t t = 0; t < R * C; ++t) low[t] = high[t] = _mm512_setzero_ps();
+  for (std::size_t k = 0; k < n / kRound; ++k) {
+    __m512 x[C];
+    RWKV7_UNROLL
+    for (std::size_t c = 0; c < C; ++c) {
+      x[c] = _mm512_loadu_ps(xps[c] + k * kRound);
+      __asm__("" : "+v"(x[c]));  // as keep_in_register: loaded once, not folded into each multiply-add
+    }
+    RWKV7_UNROLL
+    for (std::size_t r = 0; r < R; ++r) {
+      const __m512 w = _mm512_castsi512_ps(_mm512_unpacklo_epi16(zero, _mm512_loadu_si512(rows[r] + k * kRound * 2)));
+      RWKV7_UNROLL
+      for (std::size_t c = 0; c < C; ++c) low[r * C + c] = _mm512_fmadd_ps(w, x[c], low[r * C + c]);
+    }
+    RWKV7_UNROLL
+    for (std::size_t c = 0; c < C; ++c) {
+      x[c] = _mm512_loadu_ps(xps[c] + k * kRound + 16);
+      __asm__("" : "+v"(x[c]));
+    }
+    RWKV7_UNROLL
+    for (std::size_t r = 0; r < R; ++r) {
+      const __m512 w = _mm512_castsi512_ps(_mm512_unpackhi_epi16(zero, _mm512_loadu_si512(rows[r] + k * kRound * 2)));
+      RWKV7_UNROLL
+      for (std::size_t c = 0; c < C; ++c) high[r * C + c] = _mm512_fmadd_ps(w, x[c], high[r * C + c]);
+    }
+  }
+  __m512 total[R * C];
+  RWKV7_UNROLL
+  for (std::size_t r = 0; r < R; ++r)
+    RWKV7_UNROLL
+    for (std::size_t c = 0; c < C; ++c) total[r * C + c] = unpacked_chains(low[r * C + c], high[r * C + c], rows[r], xs[c], n);
+  reduce_all(total, out);
+  for (std::size_t r = 0; r < R; ++r)
+    for (std::size_t c = 0; c < C; ++c)
+      for (std::size_t j = n / 16 * 16; j < n; ++j) out[r * C + c] = LoadBF16::at(rows[r], j) * xs[c][j] + out[r * C + c];
 }
 #endif
 
