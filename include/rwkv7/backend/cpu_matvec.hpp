@@ -174,10 +174,10 @@ struct MatMul {
   void together(std::initializer_list<Product> products, std::size_t n, std::size_t items, std::size_t item_work, Item&& item) const {
     constexpr std::size_t kMaxProducts = 4;
     if (products.size() > kMaxProducts) fail(Errc::argument, "MatMul::together: too many products");
-    std::size_t rounded_size = 0;
-    for (const Product& p : products) rounded_size += static_cast<std::size_t>(p.m.in) * n;
-    std::uint16_t* rounded = rounding_buffer(rounded_size);
-    float* permuted = permuting_buffer(rounded_size);
+    std::size_t activations_size = 0;
+    for (const Product& p : products) activations_size += static_cast<std::size_t>(p.m.in) * n;
+    std::uint16_t* rounded = rounding_buffer(activations_size);
+    float* permuted = permuting_buffer(activations_size);
     Rows rows[kMaxProducts];
     std::size_t count = 0, grain = 1, work = items * item_work;
     for (const Product& p : products) {
