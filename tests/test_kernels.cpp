@@ -126,18 +126,21 @@ TEST_CASE("a column alone gives the same bits as inside a chunk, also where deco
       rwkv7::detail::ThreadPool pool(2);
       rwkv7::detail::CacheAlignedVector<std::uint16_t> rounded;
       rwkv7::detail::CacheAlignedVector<float> permuted;
-      // With and without the buffer in which exact chunks over bf16 weights permute their activations for the
-      // unpacking kernels (AVX-512): both must give the bits of a column alone.
-      for (bool permute : {false, true}) {
-        const rwkv7::detail::MatMul<rwkv7::detail::SimdKernels> matmul{&pool, kind == Weights::bf16_with_bf16_activations ? &rounded : nullptr,
-                                                                       permute ? &permuted : nullptr};
-        std::fill(chunk.begin(), chunk.end(), NAN);
-        matmul(m, x.data(), n, chunk.data());
-        for (std::size_t c = 0; c < n; ++c) {
-          matmul(m, x.data() + c * in, 1, alone.data());
-          CHECK(std::equal(alone.begin(), alone.end(), chunk.begin() + static_cast<std::ptrdiff_t>(c * out)));
+      // With and without the buffer in which exact products over bf16 weights permute their activations for the
+      // unpacking kernels (AVX-512): chunks and columns alone, each way, must all give the same bits.
+      for (bool permute_chunk : {false, true})
+        for (bool permute_column : {false, true}) {
+          auto with = [&](bool permute) {
+            return rwkv7::detail::MatMul<rwkv7::detail::SimdKernels>{&pool, kind == Weights::bf16_with_bf16_activations ? &rounded : nullptr,
+                                                                      permute ? &permuted : nullptr};
+          };
+          std::fill(chunk.begin(), chunk.end(), NAN);
+          with(permute_chunk)(m, x.data(), n, chunk.data());
+          for (std::size_t c = 0; c < n; ++c) {
+            with(permute_column)(m, x.data() + c * in, 1, alone.data());
+            CHECK(std::equal(alone.begin(), alone.end(), chunk.begin() + static_cast<std::ptrdiff_t>(c * out)));
+          }
         }
-      }
     }
 }
 

@@ -82,8 +82,8 @@ struct SimdKernels {
   template <class Load, class Act>
   static constexpr std::size_t tile_columns = simd::kRowTileColumns<Load, Act>;
   template <class Load, class Act>
-  static void dot_rows(const std::byte* w, std::size_t stride, std::size_t count, const Act* x, std::size_t in, float* y) {
-    simd::dot_rows<Load>(w, stride, count, x, in, y);
+  static void dot_rows(const std::byte* w, std::size_t stride, std::size_t count, const Act* x, const float* permuted, std::size_t in, float* y) {
+    simd::dot_rows<Load>(w, stride, count, x, permuted, in, y);
   }
 #if defined(__AVX512BF16__)
   static constexpr bool kPackedBf16 = true;
@@ -258,8 +258,8 @@ struct MatMul {
   }
 
   // Prepares m's product with x for row ranges: rounds x into `rounded` where the kernels take bf16 activations
-  // (bf16 weights and a rounding buffer), or permutes a chunk's x into `permuted` for the unpacking kernels (bf16
-  // weights, fp32 activations), and picks the routine for this weight type and column count.
+  // (bf16 weights and a rounding buffer), or permutes x into `permuted` for the unpacking kernels (bf16 weights,
+  // fp32 activations; once per product, whatever the threads' ranges), and picks the routine for this weight type and column count.
   Rows rows_of(const Linear& m, const float* x, std::size_t n, float* y, std::uint16_t* rounded, float* permuted) const {
     const auto in = static_cast<std::size_t>(m.in);
     Rows r{&m, x, n, y, static_cast<std::size_t>(m.out), in * n, 1, nullptr};
@@ -271,7 +271,7 @@ struct MatMul {
           return choose<Load, std::uint16_t>(r);
         }
         if constexpr (K::kUnpackedBf16) {
-          if (permuted && n > 1) {
+          if (permuted) {
             for (std::size_t c = 0; c < n; ++c) K::permute_rounds(x + c * in, in, permuted + c * in);
             r.permuted = permuted;
           }
@@ -346,7 +346,8 @@ struct MatMul {
   template <class Load, class Act>
   static void decode_range(const Rows& r, std::size_t begin, std::size_t end) {
     const auto in = static_cast<std::size_t>(r.m->in);
-    K::template dot_rows<Load>(r.m->w.data + begin * in * Load::size, in * Load::size, end - begin, static_cast<const Act*>(r.x), in, r.y + begin);
+    K::template dot_rows<Load>(r.m->w.data + begin * in * Load::size, in * Load::size, end - begin, static_cast<const Act*>(r.x), r.permuted, in,
+                               r.y + begin);
     if (r.m->row_scale)
       for (std::size_t k = begin; k < end; ++k) r.y[k] *= r.m->row_scale[k];
   }

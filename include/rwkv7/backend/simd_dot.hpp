@@ -11,7 +11,6 @@
 
 #if RWKV7_SIMD
 #include <type_traits>
-#include <vector>
 
 #include <xsimd/xsimd.hpp>
 
@@ -351,7 +350,8 @@ inline void dot_rows_held(const std::byte* w, std::size_t stride, std::size_t co
 // works within 128-bit lanes: the low one yields elements 0-3, 8-11, 16-19, 24-27 of the round, the high one the
 // rest. So the activations are permuted to match, once per call, and at the end of each row the two sums are
 // permuted back into the two chains of dot_tile, whose lanes hold the same elements summed in the same order:
-// the bits are dot_tile's. Kernel-only stream over 384 KB segments, one core, a slow state of the VM: 10.3-10.7
+// the bits are dot_tile's. The permuted activations come from the caller (MatMul keeps them, one pass per
+// product, not per range of rows). Kernel-only stream over 384 KB segments, one core, a slow state of the VM: 10.3-10.7
 // against 9.3-9.6 GB/s for the widening load (plain sum 16 GB/s).
 constexpr std::size_t kRound = 32;
 // x's whole 32-element rounds (n / 32 of them) in the unpacks' lane order, into out.
@@ -376,14 +376,11 @@ inline __m512 unpacked_chains(__m512 low, __m512 high, const std::byte* row, con
 }
 
 template <std::size_t Ahead, int Locality>
-inline void dot_rows_bf16_unpacked(const std::byte* w, std::size_t stride, std::size_t count, const float* x, std::size_t n, float* y) {
+inline void dot_rows_bf16_unpacked(const std::byte* w, std::size_t stride, std::size_t count, const float* x, const float* xp, std::size_t n,
+                                   float* y) {
   constexpr std::size_t kHeldRounds = kHeldSteps / 2;
   const std::size_t rounds = n / kRound;
-  thread_local std::vector<float> permuted;
-  if (permuted.size() < rounds * kRound) permuted.resize(rounds * kRound);
-  permute_rounds(x, n, permuted.data());
   const __m512i zero = _mm512_setzero_si512();
-  const float* xp = permuted.data();
   __m512 held[kHeldSteps];
   RWKV7_UNROLL
   for (std::size_t h = 0; h < kHeldSteps; ++h) held[h] = _mm512_loadu_ps(xp + h * 16);
@@ -454,22 +451,26 @@ inline void dot_tile_bf16_unpacked(const std::byte* const* rows, const float* co
 }
 #endif
 
+// `permuted`: x through permute_rounds, or null; exact bf16 rows take the unpacking kernel only with it (the same bits).
 template <class Load, class Act>
-inline void dot_rows(const std::byte* w, std::size_t stride, std::size_t count, const Act* x, std::size_t n, float* y) {
+inline void dot_rows(const std::byte* w, std::size_t stride, std::size_t count, const Act* x, const float* permuted, std::size_t n, float* y) {
 #if defined(__AVX512F__)
   using S = RowSteps<Load, Act>;
   if (n >= kHeldSteps * S::kStep) {
     const bool far = n * Load::size > kPrefetchRowBytes || S::kStep * Load::size < 32;
     if constexpr (std::is_same_v<Load, LoadBF16> && std::is_same_v<Act, float>) {
-      if (far) dot_rows_bf16_unpacked<kDecodePrefetch, 3>(w, stride, count, x, n, y);
-      else dot_rows_bf16_unpacked<kShortRowPrefetch, 2>(w, stride, count, x, n, y);
-    } else {
-      if (far) dot_rows_held<Load, kDecodePrefetch, 3>(w, stride, count, x, n, y);
-      else dot_rows_held<Load, kShortRowPrefetch, 2>(w, stride, count, x, n, y);
+      if (permuted) {
+        if (far) dot_rows_bf16_unpacked<kDecodePrefetch, 3>(w, stride, count, x, permuted, n, y);
+        else dot_rows_bf16_unpacked<kShortRowPrefetch, 2>(w, stride, count, x, permuted, n, y);
+        return;
+      }
     }
+    if (far) dot_rows_held<Load, kDecodePrefetch, 3>(w, stride, count, x, n, y);
+    else dot_rows_held<Load, kShortRowPrefetch, 2>(w, stride, count, x, n, y);
     return;
   }
 #endif
+  (void)permuted;
   for (std::size_t k = 0; k < count; ++k) {
     const std::byte* row = w + k * stride;
     dot_tile<Load, 1, 1>(&row, &x, n, y + k);
