@@ -348,7 +348,7 @@ inline void dot_rows_held(const std::byte* w, std::size_t stride, std::size_t co
 // Exact decode of bf16 rows (fp32 activations): a round of 32 weights is one 64-byte load widened by two unpacks
 // against zero, one instruction per 16 weights where the widening load takes two (zero-extend, shift). An unpack
 // works within 128-bit lanes: the low one yields elements 0-3, 8-11, 16-19, 24-27 of the round, the high one the
-// rest. So the activations are permuted to match, once per call, and at the end of each row the two sums are
+// rest. So the activations are permuted to match (by the caller, see below) and at the end of each row the two sums are
 // permuted back into the two chains of dot_tile, whose lanes hold the same elements summed in the same order:
 // the bits are dot_tile's. The permuted activations come from the caller (MatMul keeps them, one pass per
 // product, not per range of rows). Kernel-only stream over 384 KB segments, one core, a slow state of the VM: 10.3-10.7
