@@ -59,7 +59,7 @@ double products_mac_per_s(std::size_t columns, bool bf16_activations) {
     m.in = static_cast<std::int64_t>(s.in);
     m.out = static_cast<std::int64_t>(s.out);
     rwkv7::detail::CacheAlignedVector<std::uint16_t> rounded;
-    rwkv7::detail::CacheAlignedVector<float> permuted;  // as the model's workspace: exact chunks take the unpacking kernels
+    rwkv7::detail::CacheAlignedVector<float> permuted;  // as the model's workspace: exact chunks take the widened-row kernels
     const rwkv7::detail::MatMul<rwkv7::detail::SimdKernels> matmul{nullptr, bf16_activations ? &rounded : nullptr, &permuted};
     double best = 1e30;
     for (int rep = 0; rep < 7; ++rep) {

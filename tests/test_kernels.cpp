@@ -108,40 +108,42 @@ TEST_CASE("a column alone gives the same bits as inside a chunk, also where deco
   std::normal_distribution<float> normal;
   enum class Weights { bf16, bf16_with_bf16_activations, int8 };
   for (Weights kind : {Weights::bf16, Weights::bf16_with_bf16_activations, Weights::int8})
-    for (std::size_t in : {64, 255, 512, 768, 781, 784, 1050, 1100, 2688}) {
-      INFO("in " << in << ", weights " << static_cast<int>(kind));
-      const std::size_t out = 37, n = 5;
-      std::vector<std::uint16_t> w(out * in);
-      for (auto& v : w) v = float_to_bf16(normal(rng));
-      std::vector<float> x(n * in), chunk(n * out), alone(out), scale(out);
-      for (auto& v : x) v = normal(rng);
-      rwkv7::Linear m = bf16_linear(w, out, in);
-      std::vector<std::int8_t> q(out * in);
-      if (kind == Weights::int8) {
-        rwkv7::detail::quantize_rows<rwkv7::detail::LoadBF16>(m.w.data, out, in, scale.data(), q.data());
-        m.w.dtype = rwkv7::DType::q8;
-        m.w.data = reinterpret_cast<const std::byte*>(q.data());
-        m.row_scale = scale.data();
-      }
-      rwkv7::detail::ThreadPool pool(2);
-      rwkv7::detail::CacheAlignedVector<std::uint16_t> rounded;
-      rwkv7::detail::CacheAlignedVector<float> permuted;
-      // With and without the buffer in which exact products over bf16 weights permute their activations for the
-      // unpacking kernels (AVX-512): chunks and columns alone, each way, must all give the same bits.
-      for (bool permute_chunk : {false, true})
-        for (bool permute_column : {false, true}) {
-          auto with = [&](bool permute) {
-            return rwkv7::detail::MatMul<rwkv7::detail::SimdKernels>{&pool, kind == Weights::bf16_with_bf16_activations ? &rounded : nullptr,
-                                                                      permute ? &permuted : nullptr};
-          };
-          std::fill(chunk.begin(), chunk.end(), NAN);
-          with(permute_chunk)(m, x.data(), n, chunk.data());
-          for (std::size_t c = 0; c < n; ++c) {
-            with(permute_column)(m, x.data() + c * in, 1, alone.data());
-            CHECK(std::equal(alone.begin(), alone.end(), chunk.begin() + static_cast<std::ptrdiff_t>(c * out)));
-          }
+    for (std::size_t in : {64, 255, 512, 768, 781, 784, 1050, 1100, 2688})
+      for (std::size_t n : {2, 5, 7}) {
+        INFO("in " << in << ", weights " << static_cast<int>(kind) << ", " << n << " columns");
+        const std::size_t out = 37;
+        std::vector<std::uint16_t> w(out * in);
+        for (auto& v : w) v = float_to_bf16(normal(rng));
+        std::vector<float> x(n * in), chunk(n * out), alone(out), scale(out);
+        for (auto& v : x) v = normal(rng);
+        rwkv7::Linear m = bf16_linear(w, out, in);
+        std::vector<std::int8_t> q(out * in);
+        if (kind == Weights::int8) {
+          rwkv7::detail::quantize_rows<rwkv7::detail::LoadBF16>(m.w.data, out, in, scale.data(), q.data());
+          m.w.dtype = rwkv7::DType::q8;
+          m.w.data = reinterpret_cast<const std::byte*>(q.data());
+          m.row_scale = scale.data();
         }
-    }
+        rwkv7::detail::ThreadPool pool(2);
+        rwkv7::detail::CacheAlignedVector<std::uint16_t> rounded;
+        rwkv7::detail::CacheAlignedVector<float> permuted;
+        // With and without the buffer in which exact products over bf16 weights permute their activations into the
+        // unpacks' lane order (AVX-512: decoding unpacks rows, chunks widen blocks of rows once): chunks and columns
+        // alone, each way, must all give the same bits.
+        for (bool permute_chunk : {false, true})
+          for (bool permute_column : {false, true}) {
+            auto with = [&](bool permute) {
+              return rwkv7::detail::MatMul<rwkv7::detail::SimdKernels>{&pool, kind == Weights::bf16_with_bf16_activations ? &rounded : nullptr,
+                                                                        permute ? &permuted : nullptr};
+            };
+            std::fill(chunk.begin(), chunk.end(), NAN);
+            with(permute_chunk)(m, x.data(), n, chunk.data());
+            for (std::size_t c = 0; c < n; ++c) {
+              with(permute_column)(m, x.data() + c * in, 1, alone.data());
+              CHECK(std::equal(alone.begin(), alone.end(), chunk.begin() + static_cast<std::ptrdiff_t>(c * out)));
+            }
+          }
+      }
 }
 
 // LoRA factors are stored [in, out]. One column streams the matrix row by row with the sums in memory, chunks keep

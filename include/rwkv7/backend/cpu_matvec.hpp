@@ -98,13 +98,16 @@ struct SimdKernels {
   static constexpr bool kPackedBf16 = false;
 #endif
 #if defined(__AVX512F__)
-  // Exact chunk products over bf16 weights widen them by unpacking (see dot_tile_bf16_unpacked), with the
-  // activations permuted once per product by permute_rounds.
+  // Exact products over bf16 weights sum in the unpacks' lane order (see dot_rows_bf16_unpacked and
+  // widened_tile), with the activations permuted once per product by permute_rounds.
   static constexpr bool kUnpackedBf16 = true;
   static constexpr auto permute_rounds = simd::permute_rounds;
+  static constexpr auto widen_rounds = simd::widen_rounds;
+  static constexpr std::size_t kRound = simd::kRound;
   template <std::size_t R, std::size_t C>
-  static void unpacked_tile(const std::byte* const* rows, const float* const* xs, const float* const* xps, std::size_t in, float* out) {
-    simd::dot_tile_bf16_unpacked<R, C>(rows, xs, xps, in, out);
+  static void widened_tile(const float* const* wide, const float* const* xps, std::size_t first, std::size_t last, float* sums,
+                           const std::byte* const* rows, const float* const* xs, std::size_t in, float* out) {
+    simd::widened_tile<R, C>(wide, xps, first, last, reinterpret_cast<__m512*>(sums), rows, xs, in, out);
   }
 #else
   static constexpr bool kUnpackedBf16 = false;
@@ -136,7 +139,7 @@ struct MatMul {
   // Activations::bf16: activations entering products with bf16 weights are rounded to bf16 here (AVX512-BF16 then
   // multiplies them at twice the fp32 rate). Null for exact fp32 activations.
   CacheAlignedVector<std::uint16_t>* bf16_activations = nullptr;
-  // Where exact chunk products over bf16 weights keep their activations permuted for the unpacking kernels (null:
+  // Where exact products over bf16 weights keep their activations permuted into the unpacks' lane order (null:
   // the widening-load kernels, the same bits).
   CacheAlignedVector<float>* permuted_activations = nullptr;
 
@@ -222,7 +225,7 @@ struct MatMul {
       auto row_of = [&](std::size_t k) { return std::size_t{ids[k]}; };
       auto run = [&](const auto* xk) {
         parallel(ids.size(), in, [&](std::size_t begin, std::size_t end) {
-          tiles<Load, kTileRows>(m.w.data, m.row_scale, in, xk, nullptr, 1, row_of, y, ids.size(), begin, end);
+          tiles<Load, kTileRows>(m.w.data, m.row_scale, in, xk, 1, row_of, y, ids.size(), begin, end);
         }, kTileRows);
       };
       if constexpr (std::is_same_v<Load, LoadBF16>) {
@@ -258,7 +261,7 @@ struct MatMul {
   }
 
   // Prepares m's product with x for row ranges: rounds x into `rounded` where the kernels take bf16 activations
-  // (bf16 weights and a rounding buffer), or permutes x into `permuted` for the unpacking kernels (bf16 weights,
+  // (bf16 weights and a rounding buffer), or permutes x into `permuted` for the unpacks' lane order (bf16 weights,
   // fp32 activations; once per product, whatever the threads' ranges), and picks the routine for this weight type and column count.
   Rows rows_of(const Linear& m, const float* x, std::size_t n, float* y, std::uint16_t* rounded, float* permuted) const {
     const auto in = static_cast<std::size_t>(m.in);
@@ -303,6 +306,9 @@ struct MatMul {
       return;
     }
     r.run = &tile_range<Load, kTileRows, Act>;
+    if constexpr (K::kUnpackedBf16 && std::is_same_v<Load, LoadBF16> && std::is_same_v<Act, float>) {
+      if (r.permuted) r.run = &widened_range;
+    }
     r.grain = kTileRows;
   }
 
@@ -354,8 +360,57 @@ struct MatMul {
 
   template <class Load, std::size_t R, class Act>
   static void tile_range(const Rows& r, std::size_t begin, std::size_t end) {
-    tiles<Load, R>(r.m->w.data, r.m->row_scale, static_cast<std::size_t>(r.m->in), static_cast<const Act*>(r.x), r.permuted, r.n,
+    tiles<Load, R>(r.m->w.data, r.m->row_scale, static_cast<std::size_t>(r.m->in), static_cast<const Act*>(r.x), r.n,
                    [](std::size_t k) { return k; }, r.y, r.count, begin, end);
+  }
+
+  // Exact chunk products of bf16 rows (simd::widened_tile): rows [begin, end) in groups of kWidenedTiles tiles of
+  // kTileRows. For each block of kWidenedRounds rounds the group's rows are widened once into a per-thread buffer,
+  // then each column tile runs the block for every tile of the group, so its activations are loaded from L2 once
+  // for the group. Rows longer than a block keep each tile's sums between blocks in another per-thread buffer.
+  static constexpr std::size_t kWidenedTiles = 2, kWidenedRounds = 24;
+  static void widened_range(const Rows& r, std::size_t begin, std::size_t end) {
+    if constexpr (K::kUnpackedBf16) {
+      constexpr std::size_t R = kTileRows, Cmax = K::template tile_columns<LoadBF16, float>, G = kWidenedTiles, B = kWidenedRounds;
+      constexpr std::size_t kSumFloats = 2 * R * Cmax * 16;  // one tile's sums: 2·R·C vectors of 16
+      const auto in = static_cast<std::size_t>(r.m->in);
+      const std::size_t rounds = in / K::kRound, column_tiles = (r.n + Cmax - 1) / Cmax;
+      const auto* x = static_cast<const float*>(r.x);
+      thread_local CacheAlignedVector<float> wide, sums;
+      if (wide.size() < G * R * B * K::kRound) wide.resize(G * R * B * K::kRound);
+      if (rounds > B && sums.size() < G * column_tiles * kSumFloats) sums.resize(G * column_tiles * kSumFloats);
+      for (std::size_t g = begin; g < end; g += G * R) {
+        const std::size_t tiles = std::min(G, (end - g + R - 1) / R);
+        const std::byte* rows[G][R];
+        float* wides[G][R];
+        for (std::size_t t = 0; t < tiles; ++t)
+          for (std::size_t j = 0; j < R; ++j) {
+            rows[t][j] = r.m->w.data + std::min(g + t * R + j, end - 1) * in * 2;  // the last tile repeats its final row
+            wides[t][j] = wide.data() + (t * R + j) * B * K::kRound;
+          }
+        for (std::size_t first = 0;; first += B) {
+          const std::size_t last = std::min(rounds, first + B);
+          for (std::size_t t = 0; t < tiles; ++t)
+            for (std::size_t j = 0; j < R; ++j) K::widen_rounds(rows[t][j], first, last - first, wides[t][j]);
+          for_column_tiles<Cmax>(r.n, [&](std::size_t c, auto width) {
+            constexpr std::size_t Cw = decltype(width)::value;
+            const float *xs[Cw], *xps[Cw];
+            for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (c + j) * in, xps[j] = r.permuted + (c + j) * in + first * K::kRound;
+            for (std::size_t t = 0; t < tiles; ++t) {
+              float tile[R * Cw];
+              K::template widened_tile<R, Cw>(wides[t], xps, first, last, sums.data() + (t * column_tiles + c / Cmax) * kSumFloats, rows[t], xs, in, tile);
+              if (last < rounds) continue;
+              const std::size_t k = g + t * R, live = std::min(R, end - k);
+              for (std::size_t i = 0; i < live; ++i) {
+                const float scale = r.m->row_scale ? r.m->row_scale[k + i] : 1.0f;
+                for (std::size_t j = 0; j < Cw; ++j) r.y[(c + j) * r.count + k + i] = tile[i * Cw + j] * scale;
+              }
+            }
+          });
+          if (last >= rounds) break;
+        }
+      }
+    }
   }
 
   // Chunk products of bf16 weights and bf16 activations through repacked row blocks (packed_bf16.hpp); a block's
@@ -385,7 +440,7 @@ struct MatMul {
 
   // Output rows [begin, end) in tiles of R; the last tile repeats its final row rather than needing more kernels.
   template <class Load, std::size_t R, class Act, class RowOf>
-  static void tiles(const std::byte* w, const float* row_scale, std::size_t in, const Act* x, const float* permuted, std::size_t n, RowOf row_of,
+  static void tiles(const std::byte* w, const float* row_scale, std::size_t in, const Act* x, std::size_t n, RowOf row_of,
                     float* y, std::size_t ld_y, std::size_t begin, std::size_t end) {
     for (std::size_t k = begin; k < end; k += R) {
       const std::size_t live = std::min(R, end - k);
@@ -396,18 +451,7 @@ struct MatMul {
         const Act* xs[Cw];
         for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (c + j) * in;
         float tile[R * Cw];
-        if constexpr (K::kUnpackedBf16 && std::is_same_v<Load, LoadBF16> && std::is_same_v<Act, float>) {
-          if (permuted) {
-            const float* xps[Cw];
-            for (std::size_t j = 0; j < Cw; ++j) xps[j] = permuted + (c + j) * in;
-            K::template unpacked_tile<R, Cw>(tile_rows, xs, xps, in, tile);
-          } else {
-            K::template dot_tile<Load, R, Cw>(tile_rows, xs, in, tile);
-          }
-        } else {
-          (void)permuted;
-          K::template dot_tile<Load, R, Cw>(tile_rows, xs, in, tile);
-        }
+        K::template dot_tile<Load, R, Cw>(tile_rows, xs, in, tile);
         for (std::size_t r = 0; r < live; ++r) {
           const float scale = row_scale ? row_scale[row_of(k + r)] : 1.0f;
           for (std::size_t j = 0; j < Cw; ++j) y[(c + j) * ld_y + k + r] = tile[r * Cw + j] * scale;

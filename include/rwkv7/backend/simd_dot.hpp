@@ -404,26 +404,42 @@ inline void dot_rows_bf16_unpacked(const std::byte* w, std::size_t stride, std::
     y[r] = out;
   }
 }
-// Chunks of exact bf16 products: dot_tile's sums (R rows × C columns, the same bits) with the unpack widening of
-// dot_rows_bf16_unpacked. xps[c] is column c through permute_rounds; the tails read xs[c]. The low and the high
-// halves of a round go one after the other, so the 2·R·C sums, C activation vectors and one weight vector fit
-// the 32 registers.
-template <std::size_t R, std::size_t C>
-inline void dot_tile_bf16_unpacked(const std::byte* const* rows, const float* const* xs, const float* const* xps, std::size_t n, float* out) {
+// Chunks of exact bf16 products: dot_tile's sums (R rows × C columns, the same bits) in the unpacks' lane order
+// of dot_rows_bf16_unpacked. Widening inside the tile (two unpacks per round and row, on the ports the
+// multiply-adds use) capped it at 75% of the FMA rate; instead a block of each row is widened once into `wide`
+// (widen_rounds) and serves every column tile from L1. xps[c] is column c through permute_rounds; the tails
+// read xs[c]. Rows longer than a block keep each tile's sums in `sums` (2·R·C vectors) between blocks, so
+// every chain still adds its rounds in order: the bits do not depend on the block size.
+inline void widen_rounds(const std::byte* row, std::size_t first_round, std::size_t rounds, float* wide) {
   const __m512i zero = _mm512_setzero_si512();
+  for (std::size_t k = 0; k < rounds; ++k) {
+    const __m512i v = _mm512_loadu_si512(row + (first_round + k) * kRound * 2);
+    _mm512_store_ps(wide + k * kRound, _mm512_castsi512_ps(_mm512_unpacklo_epi16(zero, v)));
+    _mm512_store_ps(wide + k * kRound + 16, _mm512_castsi512_ps(_mm512_unpackhi_epi16(zero, v)));
+  }
+}
+// Rounds [first, last) of the tile: wide[r] and xps[c] point at round `first`. Starts from zero at round 0, else
+// from `sums`; after the row's last round writes the R·C results to out, else stores the sums.
+template <std::size_t R, std::size_t C>
+inline void widened_tile(const float* const* wide, const float* const* xps, std::size_t first, std::size_t last, __m512* sums,
+                         const std::byte* const* rows, const float* const* xs, std::size_t n, float* out) {
   __m512 low[R * C], high[R * C];
   RWKV7_UNROLL
-  for (std::size_t t = 0; t < R * C; ++t) low[t] = high[t] = _mm512_setzero_ps();
-  for (std::size_t k = 0; k < n / kRound; ++k) {
+  for (std::size_t t = 0; t < R * C; ++t) {
+    low[t] = first == 0 ? _mm512_setzero_ps() : _mm512_load_ps(reinterpret_cast<const float*>(sums + t));
+    high[t] = first == 0 ? _mm512_setzero_ps() : _mm512_load_ps(reinterpret_cast<const float*>(sums + R * C + t));
+  }
+  for (std::size_t k = 0; k < last - first; ++k) {
     __m512 x[C];
     RWKV7_UNROLL
     for (std::size_t c = 0; c < C; ++c) {
       x[c] = _mm512_loadu_ps(xps[c] + k * kRound);
-      __asm__("" : "+v"(x[c]));  // as keep_in_register: loaded once, not folded into each multiply-add
+      __asm__("" : "+v"(x[c]));  // as keep_in_register: loaded once, not folded into each multiply-add (so are w)
     }
     RWKV7_UNROLL
     for (std::size_t r = 0; r < R; ++r) {
-      const __m512 w = _mm512_castsi512_ps(_mm512_unpacklo_epi16(zero, _mm512_loadu_si512(rows[r] + k * kRound * 2)));
+      __m512 w = _mm512_load_ps(wide[r] + k * kRound);
+      __asm__("" : "+v"(w));
       RWKV7_UNROLL
       for (std::size_t c = 0; c < C; ++c) low[r * C + c] = _mm512_fmadd_ps(w, x[c], low[r * C + c]);
     }
@@ -434,10 +450,19 @@ inline void dot_tile_bf16_unpacked(const std::byte* const* rows, const float* co
     }
     RWKV7_UNROLL
     for (std::size_t r = 0; r < R; ++r) {
-      const __m512 w = _mm512_castsi512_ps(_mm512_unpackhi_epi16(zero, _mm512_loadu_si512(rows[r] + k * kRound * 2)));
+      __m512 w = _mm512_load_ps(wide[r] + k * kRound + 16);
+      __asm__("" : "+v"(w));
       RWKV7_UNROLL
       for (std::size_t c = 0; c < C; ++c) high[r * C + c] = _mm512_fmadd_ps(w, x[c], high[r * C + c]);
     }
+  }
+  if (last < n / kRound) {
+    RWKV7_UNROLL
+    for (std::size_t t = 0; t < R * C; ++t) {
+      _mm512_store_ps(reinterpret_cast<float*>(sums + t), low[t]);
+      _mm512_store_ps(reinterpret_cast<float*>(sums + R * C + t), high[t]);
+    }
+    return;
   }
   __m512 total[R * C];
   RWKV7_UNROLL
