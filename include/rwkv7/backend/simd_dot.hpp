@@ -426,8 +426,8 @@ inline void widened_tile(const float* const* wide, const float* const* xps, std:
   __m512 low[R * C], high[R * C];
   RWKV7_UNROLL
   for (std::size_t t = 0; t < R * C; ++t) {
-    low[t] = first == 0 ? _mm512_setzero_ps() : _mm512_load_ps(reinterpret_cast<const float*>(sums + t));
-    high[t] = first == 0 ? _mm512_setzero_ps() : _mm512_load_ps(reinterpret_cast<const float*>(sums + R * C + t));
+    low[t] = first == 0 ? _mm512_setzero_ps() : sums[t];
+    high[t] = first == 0 ? _mm512_setzero_ps() : sums[R * C + t];
   }
   for (std::size_t k = 0; k < last - first; ++k) {
     __m512 x[C];
@@ -459,8 +459,8 @@ inline void widened_tile(const float* const* wide, const float* const* xps, std:
   if (last < n / kRound) {
     RWKV7_UNROLL
     for (std::size_t t = 0; t < R * C; ++t) {
-      _mm512_store_ps(reinterpret_cast<float*>(sums + t), low[t]);
-      _mm512_store_ps(reinterpret_cast<float*>(sums + R * C + t), high[t]);
+      sums[t] = low[t];
+      sums[R * C + t] = high[t];
     }
     return;
   }
