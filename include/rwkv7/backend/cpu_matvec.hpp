@@ -361,7 +361,7 @@ struct MatMul {
   template <class Load, std::size_t R, class Act>
   static void tile_range(const Rows& r, std::size_t begin, std::size_t end) {
     tiles<Load, R>(r.m->w.data, r.m->row_scale, static_cast<std::size_t>(r.m->in), static_cast<const Act*>(r.x), r.n,
-                   [](std::size_t k) { return k; }, r.y, r.count, begin, end);
+                   identity, r.y, r.count, begin, end);
   }
 
   // Exact chunk products of bf16 rows (simd::widened_tile): rows [begin, end) in groups of kWidenedTiles tiles of
@@ -401,12 +401,8 @@ struct MatMul {
             for (std::size_t t = 0; t < tiles; ++t) {
               float tile[R * Cw];
               K::template widened_tile<R, Cw>(wides[t], xps, first, last, sums.data() + (t * column_tiles + c / Cmax) * kSumFloats, rows[t], xs, in, tile);
-              if (last < rounds) continue;
-              const std::size_t k = g + t * R, live = std::min(R, end - k);
-              for (std::size_t i = 0; i < live; ++i) {
-                const float scale = r.m->row_scale ? r.m->row_scale[k + i] : 1.0f;
-                for (std::size_t j = 0; j < Cw; ++j) r.y[(c + j) * r.count + k + i] = tile[i * Cw + j] * scale;
-              }
+              const std::size_t k = g + t * R;
+              if (last == rounds) store_tile<Cw>(tile, std::min(R, end - k), r.m->row_scale, identity, k, c, r.y, r.count);
             }
           });
           if (last >= rounds) break;
@@ -440,6 +436,18 @@ struct MatMul {
     }
   }
 
+  // Writes the first `live` rows of a tile of Cw columns, output rows k, k+1, … (weight rows row_of(k), …) and
+  // columns c, c+1, …, into y (ld_y floats a column), times each row's scale where rows carry one (int8).
+  template <std::size_t Cw, class RowOf>
+  static void store_tile(const float* tile, std::size_t live, const float* row_scale, RowOf row_of, std::size_t k, std::size_t c, float* y,
+                         std::size_t ld_y) {
+    for (std::size_t i = 0; i < live; ++i) {
+      const float scale = row_scale ? row_scale[row_of(k + i)] : 1.0f;
+      for (std::size_t j = 0; j < Cw; ++j) y[(c + j) * ld_y + k + i] = tile[i * Cw + j] * scale;
+    }
+  }
+  static constexpr auto identity = [](std::size_t k) { return k; };
+
   // Output rows [begin, end) in tiles of R; the last tile repeats its final row rather than needing more kernels.
   template <class Load, std::size_t R, class Act, class RowOf>
   static void tiles(const std::byte* w, const float* row_scale, std::size_t in, const Act* x, std::size_t n, RowOf row_of,
@@ -454,10 +462,7 @@ struct MatMul {
         for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (c + j) * in;
         float tile[R * Cw];
         K::template dot_tile<Load, R, Cw>(tile_rows, xs, in, tile);
-        for (std::size_t r = 0; r < live; ++r) {
-          const float scale = row_scale ? row_scale[row_of(k + r)] : 1.0f;
-          for (std::size_t j = 0; j < Cw; ++j) y[(c + j) * ld_y + k + r] = tile[r * Cw + j] * scale;
-        }
+        store_tile<Cw>(tile, live, row_scale, row_of, k, c, y, ld_y);
       });
     }
   }
