@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "pth.hpp"
 #include "safetensors.hpp"
@@ -13,23 +14,28 @@ namespace rwkv7 {
 namespace detail {
 
 // Facts from an HF config.json that the tensors cannot tell (GroupNorm eps) or that we cross-check.
-inline void read_hf_config(const std::string& path, TensorTable& table) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return;
-  std::stringstream text;
-  text << in.rdbuf();
+// `name` appears in errors. Values are only recorded here; bind_weights checks them against the tensors.
+inline void parse_hf_config(std::string_view text, const std::string& name, TensorTable& table) {
   nlohmann::json cfg;
   try {
-    cfg = nlohmann::json::parse(text.str());
+    cfg = nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::exception& e) {
-    fail(Errc::format, path + ": not valid JSON (" + e.what() + ")");
+    fail(Errc::format, name + ": not valid JSON (" + e.what() + ")");
   }
-  if (!cfg.is_object()) fail(Errc::format, path + ": expected a JSON object");
+  if (!cfg.is_object()) fail(Errc::format, name + ": expected a JSON object");
   for (const char* key : {"hidden_size", "num_hidden_layers", "head_dim", "vocab_size", "intermediate_size", "norm_eps",
                           "v_low_rank_dim"}) {
     if (cfg.contains(key) && cfg[key].is_number()) table.hints[key] = cfg[key].get<double>();
   }
   if (cfg.contains("attn") && !cfg["attn"].is_null()) table.hints["hybrid_attention"] = 1;
+}
+
+inline void read_hf_config(const std::string& path, TensorTable& table) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return;
+  std::stringstream text;
+  text << in.rdbuf();
+  parse_hf_config(text.str(), path, table);
 }
 
 }  // namespace detail
