@@ -34,7 +34,7 @@ bool valid_utf8(const std::string& s) {
 
 }  // namespace
 
-TEST_CASE("World tokenizer gives the reference ids on every case and round-trips the bytes") {
+TEST_CASE("World tokenizer gives the reference ids on every case and round-trips the bytes" * doctest::test_suite("world_vocab")) {
   auto cases = nlohmann::json::parse(test::read_bytes(test::data_dir() + "/tokenizer_cases.json"));
   REQUIRE(cases.size() > 1000);
   std::size_t mismatches = 0;
@@ -49,7 +49,7 @@ TEST_CASE("World tokenizer gives the reference ids on every case and round-trips
   CHECK(mismatches == 0);
 }
 
-TEST_CASE("World tokenizer basics the rest of the library relies on") {
+TEST_CASE("World tokenizer basics the rest of the library relies on" * doctest::test_suite("world_vocab")) {
   const auto& tok = world();
   CHECK(tok.size() == 65530);  // ids 0..65529; id 0 = end-of-text
   CHECK(tok.encode("").empty());
@@ -59,7 +59,7 @@ TEST_CASE("World tokenizer basics the rest of the library relies on") {
   CHECK(tok.encode("<|endoftext|>").size() > 1);  // plain bytes, never the special id 0
 }
 
-TEST_CASE("a CRLF copy of the vocabulary gives the same tokenizer") {
+TEST_CASE("a CRLF copy of the vocabulary gives the same tokenizer" * doctest::test_suite("world_vocab")) {
   std::string lf = test::read_bytes(test::vocab_path()), crlf;
   for (char ch : lf) {
     if (ch == '\n') crlf += '\r';
@@ -98,7 +98,7 @@ TEST_CASE("ByteTokenizer maps every byte to its own id") {
   CHECK(tok.decode(ids) == all);
 }
 
-TEST_CASE("streaming decoder never splits a UTF-8 character and loses no byte") {
+TEST_CASE("streaming decoder never splits a UTF-8 character and loses no byte" * doctest::test_suite("world_vocab")) {
   const auto& tok = world();
   std::vector<std::string> texts = {"你好，世界！🙂 emoji 👩‍👩‍👧 and ÆØÅ", "\xe4\xbd", "plain ascii", "\x80\x80 stray \xff bytes \xe4"};
   for (const auto& text : texts) {

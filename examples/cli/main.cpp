@@ -35,6 +35,7 @@ const char* kUsage =
     "  rwkv7 bench --model M [--threads N] [--tokens N] [--prefill N] [--text F [--vocab V] [--accuracy-tokens N]]\n"
     "Any command that takes --model also takes --quant none|int8 (int8: large matrices quantized at load),\n"
     "--activations f32|bf16 (bf16: activations rounded to bf16 before products with bf16 weights, faster prefill)\n"
+    "--check-finite yes|no (yes: refuse weights holding NaN or infinity, at the cost of reading the file once)\n"
     "and --isa best|sse2|avx2|avx512|avx512_bf16|neon64 (the kernels' instruction set; best: the widest this CPU runs;\n"
     "others only where the program holds them, i.e. when linked with rwkv7::dispatch). bench --text compares\n"
     "such a model with the exact one over the text's tokens.\n"
@@ -83,9 +84,13 @@ class Args {
     return v;
   }
   static std::uint64_t parse_uint(const std::string& s, const std::string& what, std::uint64_t max) {
-    if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) throw UsageError{what + ": '" + s + "' is not a non-negative integer"};
-    std::uint64_t v = std::stoull(s);
-    if (v > max) throw UsageError{what + ": " + s + " exceeds " + std::to_string(max)};
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos) throw UsageError{what + ": '" + s + "' is not a non-negative integer"};
+    std::uint64_t v = 0;
+    for (char c : s) {
+      const auto digit = static_cast<std::uint64_t>(c - '0');
+      if (digit > max || v > (max - digit) / 10) throw UsageError{what + ": " + s + " exceeds " + std::to_string(max)};
+      v = v * 10 + digit;
+    }
     return v;
   }
   static std::vector<std::uint64_t> list(const std::string& s, const std::string& what, std::uint64_t max) {
@@ -142,18 +147,31 @@ void restore(rwkv7::Generator& g, const rwkv7::Model& model, const std::string& 
   std::vector<rwkv7::Token> pending;
   if (!extra.empty()) {
     try {
-      auto j = nlohmann::json::parse(extra);
-      pending = j.at("pending").get<std::vector<rwkv7::Token>>();
-      if (!keep_seed) g.sampler().set_rng_state(std::stoull(j.at("rng").get<std::string>()));
+      auto j = rwkv7::detail::parse_json_limited(extra, path, "resume data", {8, 1u << 20});
+      // Numbers from a file: checked before conversion (a cast of 1e30 to a token id is undefined).
+      auto token = [&](const nlohmann::json& v) {
+        if (!v.is_number_unsigned() || v.get<std::uint64_t>() >= model.vocab_size())
+          throw rwkv7::Error(rwkv7::Errc::state, path + ": resume data holds " + v.dump() + " where a token id below " +
+                                                     std::to_string(model.vocab_size()) + " belongs");
+        return static_cast<rwkv7::Token>(v.get<std::uint64_t>());
+      };
+      for (const auto& t : j.at("pending")) pending.push_back(token(t));
+      if (!keep_seed) g.sampler().set_rng_state(Args::parse_uint(j.at("rng").get<std::string>(), "rng", UINT64_MAX));
       std::unordered_map<rwkv7::Token, float> occ;
-      for (auto& e : j.at("occurrence")) occ[e.at(0).get<rwkv7::Token>()] = e.at(1).get<float>();
+      for (auto& e : j.at("occurrence")) {
+        const double n = e.at(1).get<double>();
+        if (!std::isfinite(n) || n < 0 || n > 1e9) throw rwkv7::Error(rwkv7::Errc::state, path + ": resume data holds an occurrence count of " + e.at(1).dump());
+        occ[token(e.at(0))] = static_cast<float>(n);
+      }
       g.sampler().set_occurrence(std::move(occ));
+    } catch (const rwkv7::Error&) {
+      throw;
+    } catch (const UsageError& e) {
+      throw rwkv7::Error(rwkv7::Errc::state, path + ": unreadable resume data (" + e.message + ")");
     } catch (const std::exception& e) {
       throw rwkv7::Error(rwkv7::Errc::state, path + ": unreadable resume data (" + e.what() + ")");
     }
   }
-  for (auto t : pending)
-    if (t >= model.vocab_size()) throw rwkv7::Error(rwkv7::Errc::state, path + ": pending token " + std::to_string(t) + " is outside the vocabulary");
   g.restore(std::move(state), std::move(pending));
 }
 
@@ -184,7 +202,10 @@ rwkv7::LoadOptions load_options(const Args& a) {
   std::string act = a.get("--activations", "f32");
   if (act != "f32" && act != "bf16") throw UsageError{"--activations must be f32 or bf16"};
   const std::string isa = a.get("--isa", "best");
+  const std::string finite = a.get("--check-finite", "no");
+  if (finite != "yes" && finite != "no") throw UsageError{"--check-finite must be yes or no"};
   rwkv7::LoadOptions o{q == "int8" ? rwkv7::Quant::int8 : rwkv7::Quant::none, act == "bf16" ? rwkv7::Activations::bf16 : rwkv7::Activations::f32};
+  o.check_finite = finite == "yes";
   for (auto i : {rwkv7::Isa::best, rwkv7::Isa::scalar, rwkv7::Isa::sse2, rwkv7::Isa::avx, rwkv7::Isa::avx2, rwkv7::Isa::avx512, rwkv7::Isa::avx512_bf16, rwkv7::Isa::neon64})
     if (isa == rwkv7::isa_name(i)) o.isa = i;
   if (isa != rwkv7::isa_name(o.isa)) throw UsageError{"--isa: unknown instruction set '" + isa + "'"};
@@ -571,12 +592,12 @@ int cmd_bench(const Args& a) {
 
 int main(int argc, char** argv) {
   const std::map<std::string, std::pair<int (*)(const Args&), std::set<std::string>>> commands = {
-      {"info", {cmd_info, {"--model", "--quant", "--activations", "--isa"}}},
+      {"info", {cmd_info, {"--model", "--quant", "--activations", "--isa", "--check-finite"}}},
       {"tokenize", {cmd_tokenize, {"--vocab", "--text", "--file"}}},
-      {"logits", {cmd_logits, {"--model", "--tokens", "--at", "--out", "--mode", "--quant", "--activations", "--isa", "--threads"}}},
-      {"generate", {cmd_generate, with_sampling({"--model", "--vocab", "--prompt", "--max-tokens", "--stop", "--allow-tokens", "--save-state", "--load-state", "--quant", "--activations", "--isa", "--threads"})}},
-      {"chat", {cmd_chat, with_sampling({"--model", "--vocab", "--max-tokens", "--quant", "--activations", "--isa", "--threads"})}},
-      {"bench", {cmd_bench, {"--model", "--threads", "--tokens", "--prefill", "--quant", "--activations", "--isa", "--text", "--vocab", "--accuracy-tokens"}}},
+      {"logits", {cmd_logits, {"--model", "--tokens", "--at", "--out", "--mode", "--quant", "--activations", "--isa", "--check-finite", "--threads"}}},
+      {"generate", {cmd_generate, with_sampling({"--model", "--vocab", "--prompt", "--max-tokens", "--stop", "--allow-tokens", "--save-state", "--load-state", "--quant", "--activations", "--isa", "--check-finite", "--threads"})}},
+      {"chat", {cmd_chat, with_sampling({"--model", "--vocab", "--max-tokens", "--quant", "--activations", "--isa", "--check-finite", "--threads"})}},
+      {"bench", {cmd_bench, {"--model", "--threads", "--tokens", "--prefill", "--quant", "--activations", "--isa", "--check-finite", "--text", "--vocab", "--accuracy-tokens"}}},
   };
   try {
     if (argc < 2) throw UsageError{"missing command"};

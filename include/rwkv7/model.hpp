@@ -22,8 +22,8 @@ namespace rwkv7 {
 template <class Backend>
 class BasicModel {
  public:
-  // opts.quant is applied to `weights` here; opts.isa must name kernels this program holds (see Isa).
-  explicit BasicModel(ModelWeights weights, const LoadOptions& opts = {}) : weights_(quantized(std::move(weights), opts.quant)), backend_(weights_, opts) {}
+  // opts.check_finite and opts.quant are applied to `weights` here; opts.isa must name kernels this program holds (see Isa).
+  explicit BasicModel(ModelWeights weights, const LoadOptions& opts = {}) : weights_(prepared(std::move(weights), opts)), backend_(weights_, opts) {}
 
   // A .pth, a .safetensors, or an HF folder holding model.safetensors (+ config.json).
   static BasicModel load(const std::string& path, const LoadOptions& opts = {}) { return BasicModel(bind_weights(load_tensors(path)), opts); }
@@ -99,8 +99,9 @@ class BasicModel {
   }
 
  private:
-  static ModelWeights quantized(ModelWeights w, Quant quant) {
-    if (quant == Quant::int8) quantize_int8(w);
+  static ModelWeights prepared(ModelWeights w, const LoadOptions& opts) {
+    if (opts.check_finite) check_finite(w);
+    if (opts.quant == Quant::int8) quantize_int8(w);
     return w;
   }
 

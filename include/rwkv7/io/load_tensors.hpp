@@ -16,12 +16,7 @@ namespace detail {
 // Facts from an HF config.json that the tensors cannot tell (GroupNorm eps) or that we cross-check.
 // `name` appears in errors. Values are only recorded here; bind_weights checks them against the tensors.
 inline void parse_hf_config(std::string_view text, const std::string& name, TensorTable& table) {
-  nlohmann::json cfg;
-  try {
-    cfg = nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::exception& e) {
-    fail(Errc::format, name + ": not valid JSON (" + e.what() + ")");
-  }
+  const nlohmann::json cfg = parse_json_limited(text, name, "config", {16, 1u << 16});
   if (!cfg.is_object()) fail(Errc::format, name + ": expected a JSON object");
   for (const char* key : {"hidden_size", "num_hidden_layers", "head_dim", "vocab_size", "intermediate_size", "norm_eps",
                           "v_low_rank_dim"}) {

@@ -29,49 +29,51 @@ inline TensorTable read_pth(FileBytes bytes) {
     if (order != "little") fail(Errc::format, file + ": tensors were saved " + order + "-endian; only little-endian is supported");
   }
 
-  PyRef root = RestrictedUnpickler(pkl->data, static_cast<std::size_t>(pkl->size), file).run();
-  if (root->kind != PyValue::Kind::dict) fail(Errc::format, file + ": data.pkl does not hold a dict of tensors");
+  RestrictedUnpickler pickle(pkl->data, static_cast<std::size_t>(pkl->size), file);
+  const PyRef root = pickle.run();
+  if (pickle.kind(root) != PyKind::dict) fail(Errc::format, file + ": data.pkl does not hold a dict of tensors");
 
   TensorTable table(std::move(bytes), "pth");
-  for (std::size_t i = 0; i + 1 < root->items.size(); i += 2) {
-    const auto& key = root->items[i];
-    const auto& val = root->items[i + 1];
-    if (key->kind != PyValue::Kind::text || val->kind != PyValue::Kind::tensor) continue;  // e.g. an 'epoch' counter
-    const std::string& name = key->text;
+  const auto items = pickle.items(root);
+  for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
+    if (pickle.kind(items[i]) != PyKind::text || pickle.kind(items[i + 1]) != PyKind::tensor) continue;  // e.g. an 'epoch' counter
+    const std::string name(pickle.text(items[i]));
+    const PyTensor& tensor = pickle.tensor(items[i + 1]);
     auto bad = [&](const std::string& what) { fail(Errc::format, file + ": tensor " + in_quotes(name) + ": " + what); };
-    const PyValue& st = *val->storage;
+    const PyStorage& st = pickle.storage(tensor.storage);
     DType dtype;
     std::size_t elem;
-    torch_storage_type(st.storage_type, dtype, elem);
+    torch_storage_type(st.type, dtype, elem);
 
-    auto it = by_name.find(prefix + "data/" + st.text);
-    if (it == by_name.end()) bad("its storage " + in_quotes("data/" + st.text) + " is missing from the archive");
+    auto it = by_name.find(prefix + "data/" + st.key);
+    if (it == by_name.end()) bad("its storage " + in_quotes("data/" + st.key) + " is missing from the archive");
     const ZipEntry& blob = *it->second;
     if (!blob.stored) bad("its storage is compressed and cannot be mapped");
     std::uint64_t storage_bytes;
     if (!checked_mul(static_cast<std::uint64_t>(st.numel), elem, storage_bytes) || storage_bytes > blob.size)
       bad("storage claims " + std::to_string(st.numel) + " elements but its entry holds " + std::to_string(blob.size) + " bytes");
 
-    // Contiguous row-major only: strides must be the suffix products (size-1 dims may have any stride).
-    std::uint64_t numel = tensor_bytes(file, name, val->shape, 1);
-    std::int64_t expect = 1;
-    for (std::size_t d = val->shape.size(); d-- > 0;) {
-      if (val->shape[d] != 1 && val->stride[d] != expect)
-        bad("is not contiguous (shape " + shape_str(val->shape) + ", stride " + shape_str(val->stride) +
-            "); save it with .contiguous()");
-      expect *= val->shape[d];
-    }
-    if (val->offset < 0 || static_cast<std::uint64_t>(val->offset) > static_cast<std::uint64_t>(st.numel) ||
-        numel > static_cast<std::uint64_t>(st.numel) - static_cast<std::uint64_t>(val->offset))
-      bad("offset " + std::to_string(val->offset) + " + " + std::to_string(numel) + " elements exceed its storage of " +
+    // Contiguous row-major only: strides must be the suffix products (size-1 dims may have any stride). The
+    // element count is checked first, so the products below cannot overflow.
+    const std::uint64_t numel = tensor_bytes(file, name, tensor.shape, 1);
+    if (tensor.offset < 0 || static_cast<std::uint64_t>(tensor.offset) > static_cast<std::uint64_t>(st.numel) ||
+        numel > static_cast<std::uint64_t>(st.numel) - static_cast<std::uint64_t>(tensor.offset))
+      bad("offset " + std::to_string(tensor.offset) + " + " + std::to_string(numel) + " elements exceed its storage of " +
           std::to_string(st.numel));
+    std::uint64_t expect = 1;
+    for (std::size_t d = tensor.shape.size(); d-- > 0;) {
+      if (tensor.shape[d] != 1 && (tensor.stride[d] < 0 || static_cast<std::uint64_t>(tensor.stride[d]) != expect))
+        bad("is not contiguous (shape " + shape_str(tensor.shape) + ", stride " + shape_str(tensor.stride) +
+            "); save it with .contiguous()");
+      expect *= static_cast<std::uint64_t>(tensor.shape[d]);
+    }
 
     TensorView t;
     t.name = name;
     t.dtype = dtype;
-    t.source_dtype = st.storage_type;
-    t.shape = val->shape;
-    t.data = blob.data + static_cast<std::uint64_t>(val->offset) * elem;
+    t.source_dtype = st.type;
+    t.shape = tensor.shape;
+    t.data = blob.data + static_cast<std::uint64_t>(tensor.offset) * elem;
     table.add(std::move(t));
   }
   if (table.tensors().empty()) fail(Errc::format, file + ": data.pkl holds no tensors");

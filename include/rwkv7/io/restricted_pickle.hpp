@@ -1,41 +1,27 @@
 // rwkv7/io/restricted_pickle.hpp — a pickle reader that understands only what torch.save writes for a dict of
 // tensors. It is a data parser, not a VM: it calls nothing, imports nothing, and refuses every global outside a
 // short allow-list (OrderedDict, the tensor/parameter rebuild functions, typed storages).
+//
+// Hostile pickles are the point of this design. Values live in one arena owned by the reader and refer to each
+// other by index, so self-referencing containers (DUP + APPEND) cannot leak, and since nothing ever walks the
+// values recursively, nesting a million levels deep cannot overflow the stack. Every count a pickle could blow
+// up (values, container items, stack, marks, memo) has a ceiling far above what any real state dict needs.
 #pragma once
 
 #include <map>
-#include <memory>
+#include <span>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "tensor_table.hpp"
 
 namespace rwkv7::detail {
 
-struct PyValue;
-using PyRef = std::shared_ptr<PyValue>;
+using PyRef = std::uint32_t;
 
-struct PyValue {
-  enum class Kind { none, boolean, integer, floating, text, bytes, tuple, list, dict, global, storage, tensor };
-  Kind kind = Kind::none;
-  std::int64_t integer = 0;
-  std::string text;           // text, bytes, global ("module.name"), storage key
-  std::vector<PyRef> items;   // tuple / list; dict as key, value, key, value, ...
-  // storage
-  DType dtype = DType::unsupported;
-  std::string storage_type;   // e.g. "BFloat16Storage"
-  std::int64_t numel = 0;
-  // tensor
-  PyRef storage;
-  std::int64_t offset = 0;
-  Shape shape, stride;
-};
-
-inline PyRef make_value(PyValue::Kind k) {
-  auto v = std::make_shared<PyValue>();
-  v->kind = k;
-  return v;
-}
+enum class PyKind : std::uint8_t { none, boolean, integer, floating, text, bytes, tuple, list, dict, global, storage, tensor };
 
 // Maps torch's legacy typed-storage class names to (dtype, element size).
 inline bool torch_storage_type(const std::string& name, DType& dtype, std::size_t& elem) {
@@ -52,10 +38,36 @@ inline bool torch_storage_type(const std::string& name, DType& dtype, std::size_
   return true;
 }
 
+// torch.save's persistent record of one storage: ('storage', <StorageType>, key, location, numel).
+struct PyStorage {
+  DType dtype = DType::unsupported;
+  std::string type;  // e.g. "BFloat16Storage"
+  std::string key;   // names the archive entry data/<key>
+  std::int64_t numel = 0;
+};
+
+// _rebuild_tensor(_v2)(storage, offset, size, stride, ...).
+struct PyTensor {
+  PyRef storage = 0;
+  std::int64_t offset = 0;
+  Shape shape, stride;
+};
+
+// Ceilings. A 14B-parameter checkpoint's pickle holds ~100k values; these leave room for 5-10x that while
+// bounding what a hostile file can make us allocate (~40 MB at worst) or how long it can keep us busy.
+struct PickleLimits {
+  static constexpr std::size_t values = 1u << 19;  // objects created
+  static constexpr std::size_t items = 1u << 21;   // references held by tuples, lists and dicts together
+  static constexpr std::size_t stack = 1u << 16;   // torch batches SETITEMS by 1000 pairs
+  static constexpr std::size_t marks = 256;        // nested MARKs (a tensor record nests 3 deep)
+  static constexpr std::size_t memo = 1u << 18;
+};
+
 class RestrictedUnpickler {
  public:
   RestrictedUnpickler(const std::byte* data, std::size_t size, const std::string& file) : cur_(data, size, file), file_(file) {}
 
+  // Runs the pickle to its STOP and returns the top value; the accessors below read it and everything it holds.
   PyRef run() {
     for (;;) {
       auto op = cur_.read<std::uint8_t>("a pickle opcode");
@@ -63,58 +75,37 @@ class RestrictedUnpickler {
         case 0x80: cur_.read<std::uint8_t>("the pickle protocol"); break;               // PROTO
         case 0x95: cur_.read<std::uint64_t>("a pickle frame size"); break;              // FRAME
         case '.': return pop("STOP");                                                   // STOP
-        case '(': marks_.push_back(stack_.size()); break;                               // MARK
-        case 'N': push(make_value(PyValue::Kind::none)); break;
-        case 0x88: case 0x89: {                                                          // NEWTRUE / NEWFALSE
-          auto v = make_value(PyValue::Kind::boolean);
-          v->integer = op == 0x88;
-          push(v);
+        case '(':                                                                        // MARK
+          if (marks_.size() >= PickleLimits::marks) fail_format("MARKs nested deeper than " + std::to_string(PickleLimits::marks));
+          marks_.push_back(stack_.size());
           break;
-        }
-        case 'J': push_int(cur_.read<std::int32_t>("a BININT")); break;
-        case 'K': push_int(cur_.read<std::uint8_t>("a BININT1")); break;
-        case 'M': push_int(cur_.read<std::uint16_t>("a BININT2")); break;
-        case 0x8a: {                                                                     // LONG1
-          auto n = cur_.read<std::uint8_t>("a LONG1 size");
-          if (n > 8) fail_format("integer wider than 64 bits");
-          const std::byte* p = cur_.take(n, "a LONG1");
-          std::uint64_t u = 0;
-          for (unsigned i = 0; i < n; ++i) u |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(p[i])) << (8 * i);
-          if (n > 0 && n < 8 && (static_cast<std::uint8_t>(p[n - 1]) & 0x80)) u |= ~std::uint64_t{0} << (8 * n);
-          push_int(static_cast<std::int64_t>(u));
-          break;
-        }
-        case 'G': {                                                                      // BINFLOAT (big-endian)
-          cur_.take(8, "a BINFLOAT");
-          push(make_value(PyValue::Kind::floating));
-          break;
-        }
-        case 'X': push_text(cur_.read<std::uint32_t>("a BINUNICODE size"), PyValue::Kind::text); break;
-        case 0x8c: push_text(cur_.read<std::uint8_t>("a SHORT_BINUNICODE size"), PyValue::Kind::text); break;
-        case 0x8d: push_text(cur_.read<std::uint64_t>("a BINUNICODE8 size"), PyValue::Kind::text); break;
-        case 'T': push_text(cur_.read<std::uint32_t>("a BINSTRING size"), PyValue::Kind::text); break;
-        case 'U': push_text(cur_.read<std::uint8_t>("a SHORT_BINSTRING size"), PyValue::Kind::text); break;
-        case 'B': push_text(cur_.read<std::uint32_t>("a BINBYTES size"), PyValue::Kind::bytes); break;
-        case 'C': push_text(cur_.read<std::uint8_t>("a SHORT_BINBYTES size"), PyValue::Kind::bytes); break;
-        case ')': push(make_value(PyValue::Kind::tuple)); break;                          // EMPTY_TUPLE
-        case '}': push(make_value(PyValue::Kind::dict)); break;                           // EMPTY_DICT
-        case ']': push(make_value(PyValue::Kind::list)); break;                           // EMPTY_LIST
-        case 't': {                                                                      // TUPLE
-          auto v = make_value(PyValue::Kind::tuple);
-          v->items = pop_to_mark();
-          push(v);
-          break;
-        }
+        case 'N': push(make(PyKind::none)); break;
+        case 0x88: case 0x89: push(make(PyKind::boolean, op == 0x88)); break;             // NEWTRUE / NEWFALSE
+        case 'J': push(make(PyKind::integer, cur_.read<std::int32_t>("a BININT"))); break;
+        case 'K': push(make(PyKind::integer, cur_.read<std::uint8_t>("a BININT1"))); break;
+        case 'M': push(make(PyKind::integer, cur_.read<std::uint16_t>("a BININT2"))); break;
+        case 0x8a: push(make(PyKind::integer, read_long1())); break;                     // LONG1
+        case 'G': cur_.take(8, "a BINFLOAT"); push(make(PyKind::floating)); break;      // value never needed
+        case 'X': push_text(cur_.read<std::uint32_t>("a BINUNICODE size"), PyKind::text); break;
+        case 0x8c: push_text(cur_.read<std::uint8_t>("a SHORT_BINUNICODE size"), PyKind::text); break;
+        case 0x8d: push_text(cur_.read<std::uint64_t>("a BINUNICODE8 size"), PyKind::text); break;
+        case 'T': push_text(cur_.read<std::uint32_t>("a BINSTRING size"), PyKind::text); break;
+        case 'U': push_text(cur_.read<std::uint8_t>("a SHORT_BINSTRING size"), PyKind::text); break;
+        case 'B': push_text(cur_.read<std::uint32_t>("a BINBYTES size"), PyKind::bytes); break;
+        case 'C': push_text(cur_.read<std::uint8_t>("a SHORT_BINBYTES size"), PyKind::bytes); break;
+        case ')': push(make_sequence(PyKind::tuple, {})); break;                         // EMPTY_TUPLE
+        case '}': push(make_sequence(PyKind::dict, {})); break;                          // EMPTY_DICT
+        case ']': push(make_sequence(PyKind::list, {})); break;                          // EMPTY_LIST
+        case 't': push(make_sequence(PyKind::tuple, pop_to_mark())); break;              // TUPLE
         case 0x85: case 0x86: case 0x87: {                                               // TUPLE1..3
-          auto v = make_value(PyValue::Kind::tuple);
-          v->items.resize(op - 0x84u);
-          for (auto i = v->items.size(); i-- > 0;) v->items[i] = pop("TUPLEn");
-          push(v);
+          std::vector<PyRef> items(op - 0x84u);
+          for (auto i = items.size(); i-- > 0;) items[i] = pop("TUPLEn");
+          push(make_sequence(PyKind::tuple, std::move(items)));
           break;
         }
-        case 'q': memo_[cur_.read<std::uint8_t>("a BINPUT index")] = top("BINPUT"); break;
-        case 'r': memo_[cur_.read<std::uint32_t>("a LONG_BINPUT index")] = top("LONG_BINPUT"); break;
-        case 0x94: memo_[memo_.size()] = top("MEMOIZE"); break;
+        case 'q': memo_put(cur_.read<std::uint8_t>("a BINPUT index"), top("BINPUT")); break;
+        case 'r': memo_put(cur_.read<std::uint32_t>("a LONG_BINPUT index"), top("LONG_BINPUT")); break;
+        case 0x94: memo_put(static_cast<std::uint32_t>(memo_.size()), top("MEMOIZE")); break;
         case 'h': push(memo_get(cur_.read<std::uint8_t>("a BINGET index"))); break;
         case 'j': push(memo_get(cur_.read<std::uint32_t>("a LONG_BINGET index"))); break;
         case '0': pop("POP"); break;
@@ -126,44 +117,36 @@ class RestrictedUnpickler {
           break;
         }
         case 0x93: {                                                                     // STACK_GLOBAL
-          auto name = pop("STACK_GLOBAL"), module = pop("STACK_GLOBAL");
-          if (name->kind != PyValue::Kind::text || module->kind != PyValue::Kind::text) fail_format("bad STACK_GLOBAL");
-          push(make_global(module->text, name->text));
+          PyRef name = pop("STACK_GLOBAL"), module = pop("STACK_GLOBAL");
+          if (kind(name) != PyKind::text || kind(module) != PyKind::text) fail_format("bad STACK_GLOBAL");
+          push(make_global(std::string(text(module)), std::string(text(name))));
           break;
         }
         case 's': {                                                                      // SETITEM
-          auto value = pop("SETITEM"), key = pop("SETITEM");
-          auto d = top("SETITEM");
-          if (d->kind != PyValue::Kind::dict) fail_format("SETITEM on a non-dict");
-          d->items.push_back(key);
-          d->items.push_back(value);
+          PyRef value = pop("SETITEM"), key = pop("SETITEM");
+          extend(top("SETITEM"), PyKind::dict, "SETITEM on a non-dict", {key, value});
           break;
         }
         case 'u': {                                                                      // SETITEMS
-          auto kv = pop_to_mark();
-          auto d = top("SETITEMS");
-          if (d->kind != PyValue::Kind::dict || kv.size() % 2) fail_format("SETITEMS on a non-dict");
-          d->items.insert(d->items.end(), kv.begin(), kv.end());
+          auto pairs = pop_to_mark();
+          if (pairs.size() % 2) fail_format("SETITEMS with an odd number of items");
+          extend(top("SETITEMS"), PyKind::dict, "SETITEMS on a non-dict", pairs);
           break;
         }
         case 'a': {                                                                      // APPEND
-          auto v = pop("APPEND");
-          auto l = top("APPEND");
-          if (l->kind != PyValue::Kind::list) fail_format("APPEND on a non-list");
-          l->items.push_back(v);
+          PyRef v = pop("APPEND");
+          extend(top("APPEND"), PyKind::list, "APPEND on a non-list", {v});
           break;
         }
         case 'e': {                                                                      // APPENDS
           auto vs = pop_to_mark();
-          auto l = top("APPENDS");
-          if (l->kind != PyValue::Kind::list) fail_format("APPENDS on a non-list");
-          l->items.insert(l->items.end(), vs.begin(), vs.end());
+          extend(top("APPENDS"), PyKind::list, "APPENDS on a non-list", vs);
           break;
         }
         case 'b': pop("BUILD"); top("BUILD"); break;  // object state (a state_dict's _metadata): not needed
         case 'Q': push(persistent_load(pop("BINPERSID"))); break;
         case 'R': {                                                                      // REDUCE
-          auto args = pop("REDUCE"), callable = pop("REDUCE");
+          PyRef args = pop("REDUCE"), callable = pop("REDUCE");
           push(reduce(callable, args));
           break;
         }
@@ -172,29 +155,79 @@ class RestrictedUnpickler {
     }
   }
 
+  PyKind kind(PyRef v) const { return values_[v].kind; }
+  std::int64_t integer(PyRef v) const { return values_[v].integer; }
+  std::string_view text(PyRef v) const {  // text, bytes, global ("module.name")
+    const Value& x = values_[v];
+    return std::string_view(texts_).substr(x.index, x.size);
+  }
+  std::span<const PyRef> items(PyRef v) const { return sequences_[values_[v].index]; }  // dict: key, value, key, value...
+  const PyStorage& storage(PyRef v) const { return storages_[values_[v].index]; }
+  const PyTensor& tensor(PyRef v) const { return tensors_[values_[v].index]; }
+
  private:
-  [[noreturn]] void fail_format(const std::string& what) { fail(Errc::format, file_ + ": data.pkl: " + what); }
+  struct Value {
+    PyKind kind = PyKind::none;
+    std::int64_t integer = 0;  // integer, boolean
+    std::size_t index = 0;     // into texts_ (text, bytes, global), sequences_, storages_ or tensors_
+    std::size_t size = 0;      // text length
+  };
+
+  [[noreturn]] void fail_format(const std::string& what) const { fail(Errc::format, file_ + ": data.pkl: " + what); }
 
   static std::string hex(unsigned v) {
     const char* d = "0123456789abcdef";
     return std::string{d[(v >> 4) & 15], d[v & 15]};
   }
 
-  void push(PyRef v) { stack_.push_back(std::move(v)); }
-  void push_int(std::int64_t i) {
-    auto v = make_value(PyValue::Kind::integer);
-    v->integer = i;
-    push(v);
+  PyRef make(PyKind k, std::int64_t integer = 0, std::size_t index = 0, std::size_t size = 0) {
+    if (values_.size() >= PickleLimits::values) fail_format("more than " + std::to_string(PickleLimits::values) + " values (not a state dict)");
+    values_.push_back({k, integer, index, size});
+    return static_cast<PyRef>(values_.size() - 1);
   }
-  void push_text(std::uint64_t n, PyValue::Kind kind) {
-    auto v = make_value(kind);
+  void count_items(std::size_t n) {
+    items_ += n;
+    if (items_ > PickleLimits::items) fail_format("containers hold more than " + std::to_string(PickleLimits::items) + " items (not a state dict)");
+  }
+  PyRef make_sequence(PyKind k, std::vector<PyRef> items) {
+    count_items(items.size());
+    PyRef v = make(k, 0, sequences_.size());
+    sequences_.push_back(std::move(items));
+    return v;
+  }
+  void extend(PyRef container, PyKind want, const char* error, const std::vector<PyRef>& more) {
+    if (kind(container) != want) fail_format(error);
+    count_items(more.size());
+    auto& items = sequences_[values_[container].index];
+    items.insert(items.end(), more.begin(), more.end());
+  }
+
+  void push(PyRef v) {
+    if (stack_.size() >= PickleLimits::stack) fail_format("stack deeper than " + std::to_string(PickleLimits::stack));
+    stack_.push_back(v);
+  }
+  std::int64_t read_long1() {
+    auto n = cur_.read<std::uint8_t>("a LONG1 size");
+    if (n > 8) fail_format("integer wider than 64 bits");
+    const std::byte* p = cur_.take(n, "a LONG1");
+    std::uint64_t u = 0;
+    for (unsigned i = 0; i < n; ++i) u |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(p[i])) << (8 * i);
+    if (n > 0 && n < 8 && (static_cast<std::uint8_t>(p[n - 1]) & 0x80)) u |= ~std::uint64_t{0} << (8 * n);
+    return static_cast<std::int64_t>(u);
+  }
+  void push_text(std::uint64_t n, PyKind kind) {
     if (n > cur_.remaining()) fail_format("string of " + std::to_string(n) + " bytes runs past the end");
-    v->text.assign(reinterpret_cast<const char*>(cur_.take(static_cast<std::size_t>(n), "a string")), static_cast<std::size_t>(n));
-    push(v);
+    const auto* p = reinterpret_cast<const char*>(cur_.take(static_cast<std::size_t>(n), "a string"));
+    push(make_text(kind, std::string_view(p, static_cast<std::size_t>(n))));
+  }
+  PyRef make_text(PyKind kind, std::string_view s) {
+    PyRef v = make(kind, 0, texts_.size(), s.size());
+    texts_ += s;  // all strings together hold at most the pickle's own bytes (plus GLOBAL names)
+    return v;
   }
   PyRef pop(const char* op) {
     if (stack_.empty() || (!marks_.empty() && stack_.size() == marks_.back())) fail_format(std::string(op) + " on an empty stack");
-    auto v = std::move(stack_.back());
+    PyRef v = stack_.back();
     stack_.pop_back();
     return v;
   }
@@ -208,6 +241,10 @@ class RestrictedUnpickler {
     stack_.resize(marks_.back());
     marks_.pop_back();
     return out;
+  }
+  void memo_put(std::uint32_t i, PyRef v) {
+    if (memo_.size() >= PickleLimits::memo && !memo_.count(i)) fail_format("memo holds more than " + std::to_string(PickleLimits::memo) + " entries");
+    memo_[i] = v;
   }
   PyRef memo_get(std::uint32_t i) {
     auto it = memo_.find(i);
@@ -232,63 +269,73 @@ class RestrictedUnpickler {
                    full == "torch._utils._rebuild_tensor" || full == "torch._utils._rebuild_parameter" ||
                    (module == "torch" && torch_storage_type(name, dt, elem));
     if (!allowed) fail_format("refusing global " + in_quotes(full) + ": a model file may only contain tensors");
-    auto v = make_value(PyValue::Kind::global);
-    v->text = full;
+    return make_text(PyKind::global, full);
+  }
+
+  bool is_text(PyRef v, std::string_view s) const { return kind(v) == PyKind::text && text(v) == s; }
+
+  PyRef persistent_load(PyRef pid) {
+    const auto f = kind(pid) == PyKind::tuple ? items(pid) : std::span<const PyRef>();
+    if (f.size() < 5 || !is_text(f[0], "storage") || kind(f[1]) != PyKind::global || kind(f[2]) != PyKind::text ||
+        kind(f[4]) != PyKind::integer || integer(f[4]) < 0)
+      fail_format("unexpected persistent id (not a torch storage record)");
+    PyStorage s;
+    const std::string_view type = text(f[1]);
+    std::size_t elem;
+    if (type.substr(0, 6) != "torch." || !torch_storage_type(std::string(type.substr(6)), s.dtype, elem))
+      fail_format("persistent id names " + in_quotes(std::string(type)) + ", not a torch storage type");
+    s.type = type.substr(6);
+    s.key = text(f[2]);
+    s.numel = integer(f[4]);
+    PyRef v = make(PyKind::storage, 0, storages_.size());
+    storages_.push_back(std::move(s));
     return v;
   }
 
-  // torch.save's persistent id: ('storage', <StorageType>, key, location, numel)
-  PyRef persistent_load(const PyRef& pid) {
-    if (pid->kind != PyValue::Kind::tuple || pid->items.size() < 5 || pid->items[0]->text != "storage" ||
-        pid->items[1]->kind != PyValue::Kind::global || pid->items[2]->kind != PyValue::Kind::text ||
-        pid->items[4]->kind != PyValue::Kind::integer || pid->items[4]->integer < 0)
-      fail_format("unexpected persistent id (not a torch storage record)");
-    auto s = make_value(PyValue::Kind::storage);
-    const std::string& type = pid->items[1]->text;
-    std::size_t elem;
-    if (type.rfind("torch.", 0) != 0 || !torch_storage_type(type.substr(6), s->dtype, elem))
-      fail_format("persistent id names " + in_quotes(type) + ", not a torch storage type");
-    s->storage_type = type.substr(6);
-    s->text = pid->items[2]->text;
-    s->numel = pid->items[4]->integer;
-    return s;
-  }
-
-  static bool int_tuple(const PyRef& v, Shape& out) {
-    if (v->kind != PyValue::Kind::tuple) return false;
-    for (auto& x : v->items) {
-      if (x->kind != PyValue::Kind::integer) return false;
-      out.push_back(x->integer);
+  bool int_tuple(PyRef v, Shape& out) const {
+    if (kind(v) != PyKind::tuple) return false;
+    for (PyRef x : items(v)) {
+      if (kind(x) != PyKind::integer) return false;
+      out.push_back(integer(x));
     }
     return true;
   }
 
-  PyRef reduce(const PyRef& callable, const PyRef& args) {
-    if (callable->kind != PyValue::Kind::global || args->kind != PyValue::Kind::tuple) fail_format("REDUCE of a non-callable");
-    const auto& a = args->items;
-    if (callable->text == "collections.OrderedDict") {
+  PyRef reduce(PyRef callable, PyRef args) {
+    if (kind(callable) != PyKind::global || kind(args) != PyKind::tuple) fail_format("REDUCE of a non-callable");
+    const std::string_view fn = text(callable);
+    const auto a = items(args);
+    if (fn == "collections.OrderedDict") {
       if (!a.empty()) fail_format("OrderedDict with constructor arguments");
-      return make_value(PyValue::Kind::dict);
+      return make_sequence(PyKind::dict, {});
     }
-    if (callable->text == "torch._utils._rebuild_parameter") {
-      if (a.empty() || a[0]->kind != PyValue::Kind::tensor) fail_format("_rebuild_parameter without a tensor");
+    if (fn == "torch._utils._rebuild_parameter") {
+      if (a.empty() || kind(a[0]) != PyKind::tensor) fail_format("_rebuild_parameter without a tensor");
       return a[0];
     }
-    // _rebuild_tensor(_v2)(storage, storage_offset, size, stride, ...)
-    auto t = make_value(PyValue::Kind::tensor);
-    if (a.size() < 4 || a[0]->kind != PyValue::Kind::storage || a[1]->kind != PyValue::Kind::integer ||
-        !int_tuple(a[2], t->shape) || !int_tuple(a[3], t->stride) || t->shape.size() != t->stride.size())
+    if (fn != "torch._utils._rebuild_tensor_v2" && fn != "torch._utils._rebuild_tensor") fail_format("REDUCE of " + in_quotes(std::string(fn)));
+    PyTensor t;
+    if (a.size() < 4 || kind(a[0]) != PyKind::storage || kind(a[1]) != PyKind::integer || !int_tuple(a[2], t.shape) ||
+        !int_tuple(a[3], t.stride) || t.shape.size() != t.stride.size())
       fail_format("malformed tensor record");
-    t->storage = a[0];
-    t->offset = a[1]->integer;
-    return t;
+    t.storage = a[0];
+    t.offset = integer(a[1]);
+    PyRef v = make(PyKind::tensor, 0, tensors_.size());
+    tensors_.push_back(std::move(t));
+    return v;
   }
 
   Cursor cur_;
   const std::string& file_;
+  std::vector<Value> values_;
+  std::string texts_;
+  std::vector<std::vector<PyRef>> sequences_;
+  std::vector<PyStorage> storages_;
+  std::vector<PyTensor> tensors_;
+  std::size_t items_ = 0;
   std::vector<PyRef> stack_;
   std::vector<std::size_t> marks_;
-  std::map<std::uint32_t, PyRef> memo_;
+  std::unordered_map<std::uint32_t, PyRef> memo_;
 };
 
 }  // namespace rwkv7::detail

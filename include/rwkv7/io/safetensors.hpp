@@ -1,8 +1,11 @@
 // rwkv7/io/safetensors.hpp — reads a .safetensors file: u64 header size, JSON header, raw little-endian data.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <algorithm>
+#include <utility>
+#include <vector>
 
+#include "json_limits.hpp"
 #include "tensor_table.hpp"
 
 namespace rwkv7::detail {
@@ -33,15 +36,13 @@ inline TensorTable read_safetensors(FileBytes bytes) {
   const std::byte* data = bytes.data() + 8 + header_size;
   const std::uint64_t data_size = bytes.size() - 8 - header_size;
 
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(header_text, header_text + header_size);
-  } catch (const nlohmann::json::exception& e) {
-    fail(Errc::format, file + ": safetensors header is not valid JSON (" + e.what() + ")");
-  }
+  // The format caps the header at 100 MB; 2^18 values are ~25 000 tensors, 10x a 14B model's count.
+  if (header_size > 100'000'000) fail(Errc::format, file + ": safetensors header of " + std::to_string(header_size) + " bytes exceeds the format's 100 MB");
+  const nlohmann::json header = parse_json_limited(std::string_view(header_text, header_size), file, "safetensors header", {4, 1u << 18});
   if (!header.is_object()) fail(Errc::format, file + ": safetensors header is not a JSON object");
 
   TensorTable table(std::move(bytes), "safetensors");
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
   for (const auto& item : header.items()) {
     const std::string& name = item.key();  // not a structured binding: lambdas below capture it (Clang 14)
     const auto& entry = item.value();
@@ -75,7 +76,19 @@ inline TensorTable read_safetensors(FileBytes bytes) {
           std::to_string(end - begin));
     t.data = data + begin;
     table.add(std::move(t));
+    ranges.emplace_back(begin, end);
   }
+  // As the format requires, the tensors tile the data exactly: no byte belongs to two tensors (one file could
+  // otherwise hide another model's weights under the same bytes) and none to no tensor.
+  std::sort(ranges.begin(), ranges.end());
+  std::uint64_t covered = 0;
+  for (const auto& [begin, end] : ranges) {
+    if (begin < covered) fail(Errc::format, file + ": safetensors data ranges overlap at byte " + std::to_string(begin));
+    if (begin > covered) fail(Errc::format, file + ": safetensors data bytes " + std::to_string(covered) + ".." + std::to_string(begin) + " belong to no tensor");
+    covered = end;
+  }
+  if (covered != data_size)
+    fail(Errc::format, file + ": safetensors data has " + std::to_string(data_size - covered) + " bytes after the last tensor");
   return table;
 }
 

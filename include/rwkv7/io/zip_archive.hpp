@@ -2,6 +2,8 @@
 // Entries are returned as spans into the file, so tensor data is never copied.
 #pragma once
 
+#include <algorithm>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,12 @@ inline std::vector<ZipEntry> read_zip_directory(const FileBytes& bytes) {
   if (dir_offset > size || dir_size > size - dir_offset) bad("zip central directory lies outside the file");
   if (count > dir_size / 46) bad("zip central directory claims more entries than it can hold");
 
+  struct Span {
+    std::uint64_t begin, end;
+    std::size_t entry;
+    bool operator<(const Span& o) const { return begin < o.begin; }
+  };
+  std::vector<Span> spans;
   std::vector<ZipEntry> entries;
   entries.reserve(static_cast<std::size_t>(count));
   Cursor dir(base + dir_offset, static_cast<std::size_t>(dir_size), file);
@@ -78,14 +86,26 @@ inline std::vector<ZipEntry> read_zip_directory(const FileBytes& bytes) {
     dir.take(comment_len, "a zip entry comment");
     if (local > size || size - local < 30 || load_le<std::uint32_t>(base + local) != 0x04034b50u)
       bad("zip entry " + in_quotes(e.name) + " has a bad local header");
-    std::uint64_t start = local + 30 + load_le<std::uint16_t>(base + local + 26) + load_le<std::uint16_t>(base + local + 28);
+    const std::uint16_t local_name_len = load_le<std::uint16_t>(base + local + 26);
+    if (local_name_len != name_len || size - local - 30 < name_len ||
+        std::memcmp(base + local + 30, e.name.data(), name_len) != 0)
+      bad("zip entry " + in_quotes(e.name) + ": its local header names another entry");
+    std::uint64_t start = local + 30 + local_name_len + load_le<std::uint16_t>(base + local + 28);
     if (start > size || csize > size - start)
       bad("zip entry " + in_quotes(e.name) + " needs " + std::to_string(csize) + " bytes past the end of the file (truncated?)");
     if (e.stored && csize != usize) bad("zip entry " + in_quotes(e.name) + " is stored but its sizes disagree");
     e.data = base + start;
     e.size = csize;
+    if (start + csize > dir_offset) bad("zip entry " + in_quotes(e.name) + " overlaps the central directory");
+    spans.push_back({local, start + csize, entries.size()});
     entries.push_back(std::move(e));
   }
+  // Each entry's header and bytes are its own: two entries sharing bytes would let one file pose as
+  // another model's weights.
+  std::sort(spans.begin(), spans.end());
+  for (std::size_t i = 1; i < spans.size(); ++i)
+    if (spans[i].begin < spans[i - 1].end)
+      bad("zip entries " + in_quotes(entries[spans[i - 1].entry].name) + " and " + in_quotes(entries[spans[i].entry].name) + " overlap");
   return entries;
 }
 

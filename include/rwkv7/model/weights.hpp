@@ -262,34 +262,51 @@ inline ModelWeights bind_weights(TensorTable table) {
   auto cfg_fail = [&](const std::string& what) { detail::fail(Errc::config, t.file() + ": " + what); };
   if (t.hints.count("hybrid_attention")) cfg_fail("config.json lists softmax-attention layers (hybrid model); only pure RWKV-7 is supported");
 
-  // Shapes tell everything: emb [V,C], r_k [H,N], ffn.key [F,C], LoRA factors [C,D].
+  // Shapes tell everything: emb [V,C], r_k [H,N], ffn.key [F,C], LoRA factors [C,D]. Every size must be at
+  // least 1: an empty width or head would pass every shape check below and divide by zero later.
+  auto positive = [&](std::int64_t v, const std::string& what) {
+    if (v < 1) cfg_fail(what + " is " + std::to_string(v) + "; it must be at least 1");
+    return v;
+  };
   auto emb_shape = bind.shape_of("emb.weight");
-  c.vocab_size = emb_shape[0];
-  c.n_embd = emb_shape[1];
+  c.vocab_size = positive(emb_shape[0], "the vocabulary (rows of emb.weight)");
+  c.n_embd = positive(emb_shape[1], "the width (columns of emb.weight)");
   while (finder.has_layer(c.n_layer)) ++c.n_layer;
   if (c.n_layer == 0) cfg_fail("no layers found (expected " + detail::in_quotes(finder.layer_prefix(0) + (finder.fla() ? "attn_norm.weight" : "ln1.weight")) + ")");
   auto r_k = bind.shape_of("blocks.0.att.r_k");
-  c.n_head = r_k[0];
-  c.head_size = r_k[1];
+  c.n_head = positive(r_k[0], "the head count (rows of blocks.0.att.r_k)");
+  c.head_size = positive(r_k[1], "the head size (columns of blocks.0.att.r_k)");
   if (c.n_head * c.head_size != c.n_embd)
     cfg_fail("blocks.0.att.r_k is [" + std::to_string(c.n_head) + "," + std::to_string(c.head_size) + "] but heads × head size must equal the width " +
              std::to_string(c.n_embd) + " of emb.weight");
-  c.dim_ffn = bind.shape_of("blocks.0.ffn.key.weight")[0];
-  c.lora_w = bind.shape_of("blocks.0.att.w1")[0];
-  c.lora_a = bind.shape_of("blocks.0.att.a1")[0];
-  c.lora_g = bind.shape_of("blocks.0.att.g1")[0];
+  c.dim_ffn = positive(bind.shape_of("blocks.0.ffn.key.weight")[0], "the FFN width (rows of blocks.0.ffn.key.weight)");
+  c.lora_w = positive(bind.shape_of("blocks.0.att.w1")[0], "the decay LoRA rank (blocks.0.att.w1)");
+  c.lora_a = positive(bind.shape_of("blocks.0.att.a1")[0], "the in-context learning rate LoRA rank (blocks.0.att.a1)");
+  c.lora_g = positive(bind.shape_of("blocks.0.att.g1")[0], "the gate LoRA rank (blocks.0.att.g1)");
+
+  // config.json numbers are doubles from an untrusted file: only finite whole numbers in range are compared or
+  // used, never cast blindly.
+  auto whole_hint = [&](const char* key, std::int64_t max) -> std::int64_t {
+    const double v = t.hints.at(key);
+    if (!(v >= 0 && v <= static_cast<double>(max)) || v != std::floor(v))
+      cfg_fail(std::string("config.json: ") + key + " must be a whole number in [0, " + std::to_string(max) + "]");
+    return static_cast<std::int64_t>(v);
+  };
   // Layer 0 has no value-residual LoRA, so a one-layer model only states its rank in config.json (if at all).
-  c.lora_v = c.n_layer > 1 ? bind.shape_of("blocks.1.att.v1")[0]
-                           : static_cast<std::int64_t>(t.hints.count("v_low_rank_dim") ? t.hints.at("v_low_rank_dim") : 0);
+  if (c.n_layer > 1) c.lora_v = positive(bind.shape_of("blocks.1.att.v1")[0], "the value LoRA rank (blocks.1.att.v1)");
+  else if (t.hints.count("v_low_rank_dim")) c.lora_v = whole_hint("v_low_rank_dim", c.n_embd);
   if (t.hints.count("norm_eps")) {
-    c.layer_norm_eps = t.hints.at("norm_eps");
+    const double eps = t.hints.at("norm_eps");
+    if (!(eps > 0 && eps < 1)) cfg_fail("config.json: norm_eps must lie in (0, 1), got " + std::to_string(eps));
+    c.layer_norm_eps = eps;
     c.group_norm_eps = static_cast<double>(c.head_size) * c.layer_norm_eps;
   }
   auto hint = [&](const char* key, std::int64_t detected, const char* what) {
-    auto it = t.hints.find(key);
-    if (it != t.hints.end() && static_cast<std::int64_t>(it->second) != detected)
-      cfg_fail(std::string("config.json says ") + key + " = " + std::to_string(static_cast<std::int64_t>(it->second)) + " but the tensors give " +
-               what + " = " + std::to_string(detected));
+    if (!t.hints.count(key)) return;
+    const std::int64_t said = whole_hint(key, std::int64_t{1} << 40);
+    if (said != detected)
+      cfg_fail(std::string("config.json says ") + key + " = " + std::to_string(said) + " but the tensors give " + what + " = " +
+               std::to_string(detected));
   };
   hint("hidden_size", c.n_embd, "width");
   hint("num_hidden_layers", c.n_layer, "layers");
@@ -353,9 +370,10 @@ inline ModelWeights bind_weights(TensorTable table) {
 namespace detail {
 
 // An [rows, cols] matrix to int8, one scale per row: q = round(w / s) (half away from zero), s = max|w| / 127.
+// Returns the rows converted: all of them, or the index of the first row holding a NaN or an infinity.
 // One typed pass per row, so the conversion, the peak and the rounding vectorize (load time, not accuracy).
 template <class Load>
-void quantize_rows(const std::byte* w, std::size_t rows, std::size_t cols, float* scale, std::int8_t* q) {
+std::size_t quantize_rows(const std::byte* w, std::size_t rows, std::size_t cols, float* scale, std::int8_t* q) {
   std::vector<float> row(cols);
   for (std::size_t o = 0; o < rows; ++o) {
     const std::byte* src = w + o * cols * Load::size;
@@ -366,6 +384,7 @@ void quantize_rows(const std::byte* w, std::size_t rows, std::size_t cols, float
       std::memcpy(&bits, &row[i], sizeof bits);
       peak_bits = std::max(peak_bits, bits & 0x7fffffffu);
     }
+    if (peak_bits >= 0x7f800000u) return o;  // a NaN or an infinity: no scale and no rounding would mean anything
     const float peak = bits_to_float(peak_bits);
     const float s = peak > 0.0f ? peak / 127.0f : 1.0f;
     for (std::size_t i = 0; i < cols; ++i) {
@@ -374,9 +393,43 @@ void quantize_rows(const std::byte* w, std::size_t rows, std::size_t cols, float
     }
     scale[o] = s;
   }
+  return rows;
 }
 
 }  // namespace detail
+
+namespace detail {
+
+// Index of the first NaN or infinity among n values stored as `dtype` (all-ones exponent), or n if none.
+inline std::size_t first_nonfinite(const std::byte* p, std::size_t n, DType dtype) {
+  auto scan = [&](auto word, auto exponent) -> std::size_t {
+    for (std::size_t i = 0; i < n; ++i) {
+      decltype(word) v;
+      std::memcpy(&v, p + i * sizeof v, sizeof v);
+      if ((v & exponent) == exponent) return i;
+    }
+    return n;
+  };
+  switch (dtype) {
+    case DType::f32: return scan(std::uint32_t{}, std::uint32_t{0x7f800000u});
+    case DType::bf16: return scan(std::uint16_t{}, std::uint16_t{0x7f80u});
+    case DType::f16: return scan(std::uint16_t{}, std::uint16_t{0x7c00u});
+    default: return n;
+  }
+}
+
+}  // namespace detail
+
+// Refuses a model any of whose tensors holds a NaN or an infinity (LoadOptions::check_finite).
+inline void check_finite(const ModelWeights& m) {
+  for (const TensorView& t : m.table.tensors()) {
+    const auto n = static_cast<std::size_t>(t.numel());
+    const std::size_t at = detail::first_nonfinite(t.data, n, t.dtype);
+    if (at < n)
+      detail::fail(Errc::format, m.table.file() + ": tensor " + detail::in_quotes(t.name) + ": element " + std::to_string(at) +
+                                     " is not finite (NaN or infinity)");
+  }
+}
 
 // Quantizes the large matrices (the four TimeMix projections, the FFN, the head) to int8 with one scale per
 // output row (symmetric, round to nearest): half the bytes of bf16 per decoded token, and the file's pages of
@@ -402,12 +455,16 @@ inline void quantize_int8(ModelWeights& m) {
     auto* scale = reinterpret_cast<float*>(next);
     auto* q = reinterpret_cast<std::int8_t*>(next + aligned(rows * sizeof(float)));
     next += aligned(rows * sizeof(float)) + aligned(rows * cols);
+    std::size_t done = 0;
     switch (L->w.dtype) {
-      case DType::f32: detail::quantize_rows<detail::LoadF32>(L->w.data, rows, cols, scale, q); break;
-      case DType::bf16: detail::quantize_rows<detail::LoadBF16>(L->w.data, rows, cols, scale, q); break;
-      case DType::f16: detail::quantize_rows<detail::LoadF16>(L->w.data, rows, cols, scale, q); break;
+      case DType::f32: done = detail::quantize_rows<detail::LoadF32>(L->w.data, rows, cols, scale, q); break;
+      case DType::bf16: done = detail::quantize_rows<detail::LoadBF16>(L->w.data, rows, cols, scale, q); break;
+      case DType::f16: done = detail::quantize_rows<detail::LoadF16>(L->w.data, rows, cols, scale, q); break;
       default: detail::fail(Errc::dtype, "quantize_int8: a matrix with an unsupported dtype");
     }
+    if (done < rows)
+      detail::fail(Errc::format, m.table.file() + ": tensor " + detail::in_quotes(L->w.name) + ": row " + std::to_string(done) +
+                                     " holds a NaN or an infinity; it cannot be quantized");
     m.table.bytes().release(L->w.data, rows * cols * dtype_size(L->w.dtype));  // the int8 copy replaces it
     L->w.dtype = DType::q8;
     L->w.data = reinterpret_cast<const std::byte*>(q);

@@ -2,6 +2,7 @@
 // (FORMATS.md §4): one token per line, "<id> <python str or bytes literal> <byte length>".
 #pragma once
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -107,6 +108,10 @@ class WorldTokenizer : public Tokenizer {
 
   // Parses vocab text (LF or CRLF). `name` is used in error messages.
   static WorldTokenizer parse(std::string_view text, const std::string& name) {
+    // Ids are dense (the World vocabulary numbers its lines 1..65529): an id beyond the line count, or beyond
+    // 2^20 tokens, is refused, so a short file cannot make the piece table large.
+    const std::size_t lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+    const std::uint64_t max_id = std::min<std::uint64_t>(lines, kMaxTokens);
     std::vector<std::string> pieces(1);  // id 0: end-of-text
     std::size_t line_no = 0;
     std::string bytes;
@@ -123,7 +128,8 @@ class WorldTokenizer : public Tokenizer {
       auto first = line.find(' '), last = line.rfind(' ');
       if (first == std::string_view::npos || last <= first) bad("too few fields");
       std::uint64_t id = 0, len = 0;
-      if (!parse_uint(line.substr(0, first), id) || id == 0 || id > (1u << 24)) bad("bad token id");
+      if (!parse_uint(line.substr(0, first), id) || id == 0) bad("bad token id");
+      if (id > max_id) bad("token id " + std::to_string(id) + " exceeds " + std::to_string(max_id) + " (ids must number the lines densely)");
       if (!parse_uint(line.substr(last + 1), len)) bad("bad byte length");
       if (!detail::parse_python_literal(line.substr(first + 1, last - first - 1), bytes)) bad("malformed token literal");
       if (bytes.size() != len || bytes.empty()) bad("token has " + std::to_string(bytes.size()) + " bytes but the line says " + std::to_string(len));
@@ -136,6 +142,7 @@ class WorldTokenizer : public Tokenizer {
   }
 
  private:
+  static constexpr std::uint64_t kMaxTokens = 1u << 20;
   explicit WorldTokenizer(std::vector<std::string> pieces) : Tokenizer(std::move(pieces)) {}
   static bool parse_uint(std::string_view s, std::uint64_t& v) {
     if (s.empty() || s.size() > 12) return false;
