@@ -4,44 +4,14 @@
 
 #include <rwkv7/rwkv7.hpp>
 
-#include "test_util.hpp"
+#include "crafted.hpp"
 
 namespace {
 
-struct Entry {
-  std::string name, dtype;
-  rwkv7::Shape shape;
-  std::string bytes;
-};
-
-// Writes a safetensors file from entries (a test-side writer, so each field can be broken on purpose).
-std::string write_safetensors(const std::vector<Entry>& entries) {
-  nlohmann::json header = nlohmann::json::object();
-  std::string data;
-  for (const auto& e : entries) {
-    header[e.name] = {{"dtype", e.dtype}, {"shape", e.shape}, {"data_offsets", {data.size(), data.size() + e.bytes.size()}}};
-    data += e.bytes;
-  }
-  std::string h = header.dump();
-  std::uint64_t n = h.size();
-  return std::string(reinterpret_cast<const char*>(&n), 8) + h + data;
-}
-
-// The RWKV-LM-named fp32 safetensors fixture, as editable entries.
-std::vector<Entry> fixture_entries() {
-  auto table = rwkv7::load_tensors(test::fixtures_dir() + "/x070_fp32_rwkvlm.safetensors");
-  std::vector<Entry> out;
-  for (const auto& t : table.tensors())
-    out.push_back({t.name, t.source_dtype, t.shape,
-                   std::string(reinterpret_cast<const char*>(t.data), static_cast<std::size_t>(t.numel()) * 4)});
-  return out;
-}
-
-Entry& find(std::vector<Entry>& es, const std::string& name) {
-  for (auto& e : es)
-    if (e.name == name) return e;
-  throw std::runtime_error("fixture lacks " + name);
-}
+using test::Entry;
+using test::fixture_entries;
+using test::write_safetensors;
+Entry& find(std::vector<Entry>& es, const std::string& name) { return test::find_entry(es, name); }
 
 rwkv7::Model load_bytes(const std::string& bytes, const std::string& name = "broken.safetensors") {
   return rwkv7::Model::from_bytes(bytes.data(), bytes.size(), name);

@@ -4,72 +4,16 @@
 
 #include <rwkv7/rwkv7.hpp>
 
-#include "test_util.hpp"
+#include "crafted.hpp"
 
 namespace {
 
-// A stored-only zip writer, enough to assemble torch.save-shaped archives byte by byte.
-std::string zip(const std::vector<std::pair<std::string, std::string>>& files) {
-  std::string out, dir;
-  auto u16 = [](std::string& s, std::uint16_t v) { s.append(reinterpret_cast<const char*>(&v), 2); };
-  auto u32 = [](std::string& s, std::uint32_t v) { s.append(reinterpret_cast<const char*>(&v), 4); };
-  for (const auto& [name, data] : files) {
-    auto offset = static_cast<std::uint32_t>(out.size());
-    u32(out, 0x04034b50); u16(out, 20); u16(out, 0); u16(out, 0); u16(out, 0); u16(out, 0);
-    u32(out, 0); u32(out, static_cast<std::uint32_t>(data.size())); u32(out, static_cast<std::uint32_t>(data.size()));
-    u16(out, static_cast<std::uint16_t>(name.size())); u16(out, 0);
-    out += name + data;
-    u32(dir, 0x02014b50); u16(dir, 20); u16(dir, 20); u16(dir, 0); u16(dir, 0); u16(dir, 0); u16(dir, 0);
-    u32(dir, 0); u32(dir, static_cast<std::uint32_t>(data.size())); u32(dir, static_cast<std::uint32_t>(data.size()));
-    u16(dir, static_cast<std::uint16_t>(name.size())); u16(dir, 0); u16(dir, 0); u16(dir, 0); u16(dir, 0); u32(dir, 0);
-    u32(dir, offset);
-    dir += name;
-  }
-  auto dir_offset = static_cast<std::uint32_t>(out.size());
-  out += dir;
-  u32(out, 0x06054b50); u16(out, 0); u16(out, 0);
-  u16(out, static_cast<std::uint16_t>(files.size())); u16(out, static_cast<std::uint16_t>(files.size()));
-  u32(out, static_cast<std::uint32_t>(dir.size())); u32(out, dir_offset); u16(out, 0);
-  return out;
-}
-
-// Pickle protocol-2 fragments.
-std::string str(const std::string& s) {
-  auto n = static_cast<std::uint32_t>(s.size());
-  return "X" + std::string(reinterpret_cast<const char*>(&n), 4) + s;
-}
-std::string int1(unsigned v) { return std::string("K") + static_cast<char>(v); }
-std::string global(const std::string& mod, const std::string& name) { return "c" + mod + "\n" + name + "\n"; }
-
-// {name: tensor(storage key "0", <storage_type> numel, offset, shape, stride)}
-std::string tensor_dict_pickle(const std::string& storage_type, unsigned numel, unsigned offset, std::vector<unsigned> shape,
-                               std::vector<unsigned> stride) {
-  std::string p("\x80\x02}q\0(", 6);  // PROTO 2, EMPTY_DICT, BINPUT 0, MARK
-  p += str("w");
-  p += global("torch._utils", "_rebuild_tensor_v2");
-  p += "(";                                                       // args tuple
-  p += "(" + str("storage") + global("torch", storage_type) + str("0") + str("cpu") + int1(numel) + "tQ";  // BINPERSID
-  p += int1(offset);
-  p += "(";
-  for (auto s : shape) p += int1(s);
-  p += "t(";
-  for (auto s : stride) p += int1(s);
-  p += "t\x89";                                                   // requires_grad False
-  p += global("collections", "OrderedDict") + ")R";               // backward hooks
-  p += "tR";                                                      // call _rebuild_tensor_v2
-  p += "u.";                                                      // SETITEMS, STOP
-  return p;
-}
-
-std::string floats(std::initializer_list<float> v) {
-  std::string s(v.size() * 4, '\0');
-  std::memcpy(s.data(), std::data(v), s.size());
-  return s;
-}
-
-std::string archive(const std::string& pkl, const std::string& storage) {
-  return zip({{"archive/data.pkl", pkl}, {"archive/data/0", storage}, {"archive/version", "3\n"}});
-}
+using test::archive;
+using test::floats;
+using test::tensor_dict_pickle;
+using test::zip;
+using test::pkl_global;
+using test::pkl_str;
 
 rwkv7::TensorTable read(const std::string& bytes) { return rwkv7::load_tensors(rwkv7::FileBytes::view(bytes.data(), bytes.size(), "crafted.pth")); }
 
@@ -104,16 +48,16 @@ TEST_CASE("a hand-built torch.save archive is rebuilt into a zero-copy view") {
 }
 
 TEST_CASE("globals outside the allow-list are refused, never resolved") {
-  std::string os_system = "\x80\x02" + global("os", "system") + "(" + str("echo pwned") + "tR.";
+  std::string os_system = "\x80\x02" + pkl_global("os", "system") + "(" + pkl_str("echo pwned") + "tR.";
   expect_format_error(archive(os_system, ""), "refusing global 'os.system'");
-  std::string eval = "\x80\x02" + global("builtins", "eval") + "(" + str("1") + "tR.";
+  std::string eval = "\x80\x02" + pkl_global("builtins", "eval") + "(" + pkl_str("1") + "tR.";
   expect_format_error(archive(eval, ""), "refusing global 'builtins.eval'");
-  std::string torch_load = "\x80\x02" + global("torch", "load") + ".";
+  std::string torch_load = "\x80\x02" + pkl_global("torch", "load") + ".";
   expect_format_error(archive(torch_load, ""), "refusing global 'torch.load'");
 }
 
 TEST_CASE("opcodes that build arbitrary objects are refused") {
-  expect_format_error(archive("\x80\x02" + global("collections", "OrderedDict") + ")\x81.", ""), "unsupported pickle opcode 0x81");
+  expect_format_error(archive("\x80\x02" + pkl_global("collections", "OrderedDict") + ")\x81.", ""), "unsupported pickle opcode 0x81");
   expect_format_error(archive("\x80\x02(S'x'\n.", ""), "unsupported pickle opcode 0x53");
 }
 

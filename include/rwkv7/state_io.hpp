@@ -67,9 +67,10 @@ inline State deserialize_state(std::string_view bytes, const ModelConfig& c, con
   if (count != s.data().size()) bad("holds " + std::to_string(count) + " numbers, expected " + std::to_string(s.data().size()));
   std::memcpy(s.data().data(), cur.take(static_cast<std::size_t>(count) * sizeof(float), "the state data"), static_cast<std::size_t>(count) * sizeof(float));
   auto extra_size = cur.read<std::uint64_t>("the extra size");
+  if (extra_size != cur.remaining())
+    bad("declares " + std::to_string(extra_size) + " extra bytes but holds " + std::to_string(cur.remaining()));
   const std::byte* e = cur.take(static_cast<std::size_t>(extra_size), "the extra data");
   if (extra) extra->assign(reinterpret_cast<const char*>(e), static_cast<std::size_t>(extra_size));
-  if (!cur.empty()) bad("has trailing bytes");
   return s;
 }
 

@@ -53,10 +53,10 @@ struct PyTensor {
   Shape shape, stride;
 };
 
-// Ceilings. A 14B-parameter checkpoint's pickle holds ~100k values; these leave room for 5-10x that while
-// bounding what a hostile file can make us allocate (~40 MB at worst) or how long it can keep us busy.
+// Ceilings. torch.save spends about 20 values per tensor, so a 14B RWKV-7 (~2,500 tensors) needs ~50k; these
+// leave 5x room while bounding what a hostile file can make us allocate (~30 MB at worst).
 struct PickleLimits {
-  static constexpr std::size_t values = 1u << 19;  // objects created
+  static constexpr std::size_t values = 1u << 18;  // objects created
   static constexpr std::size_t items = 1u << 21;   // references held by tuples, lists and dicts together
   static constexpr std::size_t stack = 1u << 16;   // torch batches SETITEMS by 1000 pairs
   static constexpr std::size_t marks = 256;        // nested MARKs (a tensor record nests 3 deep)
@@ -93,14 +93,14 @@ class RestrictedUnpickler {
         case 'U': push_text(cur_.read<std::uint8_t>("a SHORT_BINSTRING size"), PyKind::text); break;
         case 'B': push_text(cur_.read<std::uint32_t>("a BINBYTES size"), PyKind::bytes); break;
         case 'C': push_text(cur_.read<std::uint8_t>("a SHORT_BINBYTES size"), PyKind::bytes); break;
-        case ')': push(make_sequence(PyKind::tuple, {})); break;                         // EMPTY_TUPLE
-        case '}': push(make_sequence(PyKind::dict, {})); break;                          // EMPTY_DICT
-        case ']': push(make_sequence(PyKind::list, {})); break;                          // EMPTY_LIST
-        case 't': push(make_sequence(PyKind::tuple, pop_to_mark())); break;              // TUPLE
+        case ')': push(make_tuple({})); break;                                           // EMPTY_TUPLE
+        case '}': push(make_container(PyKind::dict)); break;                             // EMPTY_DICT
+        case ']': push(make_container(PyKind::list)); break;                             // EMPTY_LIST
+        case 't': push(make_tuple(pop_to_mark())); break;                                // TUPLE
         case 0x85: case 0x86: case 0x87: {                                               // TUPLE1..3
           std::vector<PyRef> items(op - 0x84u);
           for (auto i = items.size(); i-- > 0;) items[i] = pop("TUPLEn");
-          push(make_sequence(PyKind::tuple, std::move(items)));
+          push(make_tuple(items));
           break;
         }
         case 'q': memo_put(cur_.read<std::uint8_t>("a BINPUT index"), top("BINPUT")); break;
@@ -155,13 +155,18 @@ class RestrictedUnpickler {
     }
   }
 
+  std::size_t value_count() const { return values_.size(); }
   PyKind kind(PyRef v) const { return values_[v].kind; }
   std::int64_t integer(PyRef v) const { return values_[v].integer; }
   std::string_view text(PyRef v) const {  // text, bytes, global ("module.name")
     const Value& x = values_[v];
     return std::string_view(texts_).substr(x.index, x.size);
   }
-  std::span<const PyRef> items(PyRef v) const { return sequences_[values_[v].index]; }  // dict: key, value, key, value...
+  std::span<const PyRef> items(PyRef v) const {  // tuple, list; dict as key, value, key, value...
+    const Value& x = values_[v];
+    if (x.kind == PyKind::tuple) return std::span<const PyRef>(tuples_).subspan(x.index, x.size);
+    return containers_[x.index];
+  }
   const PyStorage& storage(PyRef v) const { return storages_[values_[v].index]; }
   const PyTensor& tensor(PyRef v) const { return tensors_[values_[v].index]; }
 
@@ -169,8 +174,8 @@ class RestrictedUnpickler {
   struct Value {
     PyKind kind = PyKind::none;
     std::int64_t integer = 0;  // integer, boolean
-    std::size_t index = 0;     // into texts_ (text, bytes, global), sequences_, storages_ or tensors_
-    std::size_t size = 0;      // text length
+    std::size_t index = 0;     // into texts_ (text, bytes, global), tuples_, containers_, storages_ or tensors_
+    std::size_t size = 0;      // text length, tuple length
   };
 
   [[noreturn]] void fail_format(const std::string& what) const { fail(Errc::format, file_ + ": data.pkl: " + what); }
@@ -189,16 +194,22 @@ class RestrictedUnpickler {
     items_ += n;
     if (items_ > PickleLimits::items) fail_format("containers hold more than " + std::to_string(PickleLimits::items) + " items (not a state dict)");
   }
-  PyRef make_sequence(PyKind k, std::vector<PyRef> items) {
+  // Tuples never change, so their items share one pool; lists and dicts grow and get a vector each.
+  PyRef make_tuple(const std::vector<PyRef>& items) {
     count_items(items.size());
-    PyRef v = make(k, 0, sequences_.size());
-    sequences_.push_back(std::move(items));
+    PyRef v = make(PyKind::tuple, 0, tuples_.size(), items.size());
+    tuples_.insert(tuples_.end(), items.begin(), items.end());
+    return v;
+  }
+  PyRef make_container(PyKind k) {
+    PyRef v = make(k, 0, containers_.size());
+    containers_.emplace_back();
     return v;
   }
   void extend(PyRef container, PyKind want, const char* error, const std::vector<PyRef>& more) {
     if (kind(container) != want) fail_format(error);
     count_items(more.size());
-    auto& items = sequences_[values_[container].index];
+    auto& items = containers_[values_[container].index];
     items.insert(items.end(), more.begin(), more.end());
   }
 
@@ -307,7 +318,7 @@ class RestrictedUnpickler {
     const auto a = items(args);
     if (fn == "collections.OrderedDict") {
       if (!a.empty()) fail_format("OrderedDict with constructor arguments");
-      return make_sequence(PyKind::dict, {});
+      return make_container(PyKind::dict);
     }
     if (fn == "torch._utils._rebuild_parameter") {
       if (a.empty() || kind(a[0]) != PyKind::tensor) fail_format("_rebuild_parameter without a tensor");
@@ -329,7 +340,8 @@ class RestrictedUnpickler {
   const std::string& file_;
   std::vector<Value> values_;
   std::string texts_;
-  std::vector<std::vector<PyRef>> sequences_;
+  std::vector<PyRef> tuples_;
+  std::vector<std::vector<PyRef>> containers_;
   std::vector<PyStorage> storages_;
   std::vector<PyTensor> tensors_;
   std::size_t items_ = 0;
