@@ -150,22 +150,28 @@ TEST_CASE("a batch of independent states equals one call per state") {
   CHECK_THROWS_AS(m.forward_batch(std::vector<rwkv7::Token>{1, 2}, std::vector<rwkv7::State*>{ptrs[0], ptrs[0]}), rwkv7::Error);
 }
 
-TEST_CASE("one Model shared by threads, each with its own State, gives the serial results") {
-  const auto& m = byte_model();
-  rwkv7::ByteTokenizer tok;
-  const int T = 4;
-  std::vector<std::string> prompts = {"alpha", "bravo charlie", "delta echo foxtrot", "golf"};
-  std::vector<std::string> serial, parallel(T);
-  for (int i = 0; i < T; ++i)
-    serial.push_back(rwkv7::generate(m, tok, prompts[i], rwkv7::Sampler({.temperature = 1.0f, .seed = std::uint64_t(i)}), {.max_tokens = 40}).text);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < T; ++i)
-    threads.emplace_back([&, i] {
-      for (int rep = 0; rep < 3; ++rep)
-        parallel[i] = rwkv7::generate(m, tok, prompts[i], rwkv7::Sampler({.temperature = 1.0f, .seed = std::uint64_t(i)}), {.max_tokens = 40}).text;
-    });
-  for (auto& t : threads) t.join();
-  CHECK(parallel == serial);
+TEST_CASE("one Model shared by 8 threads, each with its own State, gives the serial results") {
+  // Run under ThreadSanitizer in CI. The second model runs each call on two threads of its own, so concurrent
+  // callers also take turns on its pool.
+  auto pooled = rwkv7::Model::load(test::fixtures_dir() + "/x070_bf16_h32.pth");
+  pooled.set_threads(2);
+  for (const rwkv7::Model* m : {&byte_model(), &pooled}) {
+    CAPTURE(m->threads());
+    rwkv7::ByteTokenizer tok;
+    const int T = 8;
+    std::vector<std::string> prompts = {"alpha", "bravo charlie", "delta echo foxtrot", "golf", "hotel", "india juliett", "kilo", "lima mike"};
+    std::vector<std::string> serial, parallel(T);
+    for (int i = 0; i < T; ++i)
+      serial.push_back(rwkv7::generate(*m, tok, prompts[i], rwkv7::Sampler({.temperature = 1.0f, .seed = std::uint64_t(i)}), {.max_tokens = 40}).text);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < T; ++i)
+      threads.emplace_back([&, i] {
+        for (int rep = 0; rep < 3; ++rep)
+          parallel[i] = rwkv7::generate(*m, tok, prompts[i], rwkv7::Sampler({.temperature = 1.0f, .seed = std::uint64_t(i)}), {.max_tokens = 40}).text;
+      });
+    for (auto& t : threads) t.join();
+    CHECK(parallel == serial);
+  }
 }
 
 TEST_CASE("the prefix cache pays only for new tokens and changes nothing") {
