@@ -1,0 +1,348 @@
+#!/usr/bin/python3
+"""(Re)generate the libFuzzer seed corpora in fuzz/corpus/<harness>/.
+
+Why it exists: each harness in fuzz/ starts from a few small, valid inputs of its format (plus a few that
+are refused on purpose) so the fuzzer reaches the deep parts of a reader in seconds instead of hours.
+Everything here is synthetic and deterministic: tiny random x070 models (width 8, 2 heads of 4, ffn 16,
+vocab 16, LoRA ranks 2) as .pth and .safetensors, their data.pkl alone, hand-made zip archives, a synthetic
+300-token World vocabulary (never the real third-party one), and saved states for the fixed ModelConfig of
+fuzz/fuzz_state.cpp.  Each file stays under ~10 KB and each corpus under 100 KB.
+
+Usage:  /usr/bin/python3 tools/make_fuzz_seeds.py [--outdir fuzz/corpus]
+"""
+import argparse
+import io
+import json
+import os
+import pickle
+import shutil
+import struct
+import sys
+import tempfile
+import zipfile
+from collections import OrderedDict
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen_checkpoint  # noqa: E402
+
+FILE_LIMIT = 12 * 1024
+CORPUS_LIMIT = 100 * 1024
+
+# The tiny model shape; fuzz_state.cpp's ModelConfig uses the same width and heads.
+C, N, F, V, RANK = 8, 4, 16, 16, 2
+
+# Must match kConfig in fuzz/fuzz_state.cpp.
+STATE_LAYERS, STATE_EMBD, STATE_HEADS, STATE_HEAD_SIZE = 2, 8, 2, 4
+STATE_FINGERPRINT = 0x5EED_F022_0123_4567
+
+
+def tiny_weights(layers, seed, layer0_v=False):
+    return gen_checkpoint.make_weights(seed, layers, C, N, F, V, RANK, RANK, RANK, RANK, layer0_v=layer0_v)
+
+
+def torch_dtype(name):
+    import torch
+    return {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[name]
+
+
+def pth_bytes(obj):
+    """torch.save into memory: the archive folder is then always 'archive/'."""
+    import torch
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    return buf.getvalue()
+
+
+def shared_storage_state(sd, dtype):
+    """All tensors as views of one flat storage: torch.save then writes one data entry and the archive stays
+    small (one zip entry per tensor costs ~200 bytes of headers)."""
+    import torch
+    total = sum(int(np.prod(v.shape)) for v in sd.values())
+    flat = torch.empty(total, dtype=torch_dtype(dtype))
+    out, off = {}, 0
+    for name, arr in sd.items():
+        n = int(np.prod(arr.shape))
+        flat[off:off + n] = torch.from_numpy(np.ascontiguousarray(arr).reshape(-1)).to(flat.dtype)
+        out[name] = flat[off:off + n].view(*arr.shape)
+        off += n
+    return out
+
+
+def misc_pth():
+    """Not a model: the reader's side paths (OrderedDict + _metadata BUILD, nn.Parameter, an int64 tensor,
+    a non-tensor value, a storage offset, separate storages of three dtypes)."""
+    import torch
+    g = torch.Generator().manual_seed(7)
+    module = torch.nn.Linear(3, 2)
+    with torch.no_grad():
+        module.weight.copy_(torch.randn(2, 3, generator=g))
+        module.bias.copy_(torch.randn(2, generator=g))
+    sd = module.state_dict()  # OrderedDict with _metadata
+    sd["half"] = torch.randn(4, generator=g).half()
+    sd["bf"] = torch.randn(2, 2, generator=g).bfloat16()
+    sd["steps"] = torch.arange(3, dtype=torch.int64)
+    sd["param"] = torch.nn.Parameter(torch.randn(3, generator=g))
+    sd["slice"] = torch.randn(10, generator=g)[4:7]
+    sd["epoch"] = 3
+    return pth_bytes(sd)
+
+
+def misc_noncontiguous_pth():
+    """Refused: a transposed (non-contiguous) tensor."""
+    import torch
+    return pth_bytes({"t": torch.arange(6, dtype=torch.float32).view(2, 3).t()})
+
+
+def safetensors_bytes(tensors, dtype, extra=None, metadata=None):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "m.safetensors")
+        gen_checkpoint.write_safetensors(path, tensors, dtype)
+        with open(path, "rb") as f:
+            data = f.read()
+    if extra is None and metadata is None:
+        return data
+    # Re-pack with an __metadata__ entry and/or extra raw tensors ({name: (dtype, shape, bytes)}).
+    (hlen,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + hlen])
+    body = bytearray(data[8 + hlen:])
+    for name, (st_dtype, shape, raw) in (extra or {}).items():
+        header[name] = {"dtype": st_dtype, "shape": shape, "data_offsets": [len(body), len(body) + len(raw)]}
+        body += raw
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    return struct.pack("<Q", len(h)) + h + bytes(body)
+
+
+def config_json(layers, naming_fla=True, **override):
+    cfg = {"model_type": "rwkv7", "hidden_size": C, "num_hidden_layers": layers, "head_dim": N,
+           "intermediate_size": F, "vocab_size": V, "v_low_rank_dim": RANK, "norm_eps": 1e-5, "attn": None}
+    cfg.update(override)
+    return json.dumps(cfg, separators=(",", ":")).encode()
+
+
+def with_config(config, st):
+    """fuzz_safetensors input: u16 LE length of config.json, config.json, then the safetensors file."""
+    return struct.pack("<H", len(config)) + config + st
+
+
+# ---- zip ----------------------------------------------------------------------------------------------
+
+def python_zip(entries, compression=zipfile.ZIP_STORED, comment=b""):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=compression) as z:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.compress_type = compression
+            z.writestr(info, data)
+        z.comment = comment
+    return buf.getvalue()
+
+
+def zip64_by_hand(entries):
+    """Stored entries whose central directory saturates sizes and offsets (0xffffffff) and carries them in a
+    ZIP64 extra field, followed by a ZIP64 end record and locator: the paths torch uses for large files."""
+    out = bytearray()
+    central = bytearray()
+    for name, data in entries:
+        nb = name.encode()
+        local = len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 45, 0, 0, 0, 0, 0, len(data), len(data), len(nb), 0)
+        out += nb + data
+        extra = struct.pack("<HHQQQ", 1, 24, len(data), len(data), local)
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45, 0, 0, 0, 0, 0, 0xFFFFFFFF, 0xFFFFFFFF,
+                               len(nb), len(extra), 0, 0, 0, 0, 0xFFFFFFFF)
+        central += nb + extra
+    dir_offset = len(out)
+    out += central
+    rec = len(out)
+    out += struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, len(entries), len(entries), len(central), dir_offset)
+    out += struct.pack("<IIQI", 0x07064B50, 0, rec, 1)
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    return bytes(out)
+
+
+def zip_from_pth(pth):
+    """data.pkl of a torch.save archive."""
+    with zipfile.ZipFile(io.BytesIO(pth)) as z:
+        name = next(n for n in z.namelist() if n.endswith("/data.pkl") or n == "data.pkl")
+        return z.read(name)
+
+
+# ---- World vocabulary -----------------------------------------------------------------------------------
+
+MERGES = ["th", "he", "the", " the", "in", "ing", " in", "an", "and", " and", "er", "Hello", ", ", "world", " world",
+          "\n\n", "\t", "  ", "'s", '"', "中", "中文", "é", "😀", "\u200b", "\r\n", "\\", "User", ":", "Assistant",
+          " a", "re", "on", "es", "is", " is", "it", "at", "or", "en", "al", "to", " to"]
+BYTE_MERGES = [b"\xe4\xb8", b"\xf0\x9f", b"\xff\xfe", b"\x00\x01"]
+
+
+def vocab_lines():
+    lines = []
+    for b in range(256):  # ids 1..256: every single byte, as the real vocabulary holds them
+        lit = repr(chr(b)) if b < 128 else repr(bytes([b]))
+        lines.append((b + 1, lit, 1))
+    tid = 257
+    for s in MERGES:
+        lines.append((tid, repr(s), len(s.encode("utf-8"))))
+        tid += 1
+    for bs in BYTE_MERGES:
+        lines.append((tid, repr(bs), len(bs)))
+        tid += 1
+    return lines
+
+
+def vocab_text(lines, eol="\n"):
+    return "".join(f"{i} {lit} {n}{eol}" for i, lit, n in lines).encode("utf-8")
+
+
+# ---- states ---------------------------------------------------------------------------------------------
+
+def fnv1a(data, h=14695981039346656037):
+    for b in data:
+        h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def state_bytes(values, extra=b"", fingerprint=STATE_FINGERPRINT, dims=None):
+    dims = dims or (STATE_LAYERS, STATE_EMBD, STATE_HEADS, STATE_HEAD_SIZE)
+    out = bytearray(b"RWKV7ST\0")
+    out += struct.pack("<IQ", 1, fingerprint)
+    out += struct.pack("<4q", *dims)
+    out += struct.pack("<Q", len(values)) + np.asarray(values, dtype="<f4").tobytes()
+    out += struct.pack("<Q", len(extra)) + extra
+    out += struct.pack("<Q", fnv1a(out))
+    return bytes(out)
+
+
+def state_floats():
+    return STATE_LAYERS * (2 * STATE_EMBD + STATE_HEADS * STATE_HEAD_SIZE * STATE_HEAD_SIZE)
+
+
+# ---- corpora --------------------------------------------------------------------------------------------
+
+def build():
+    rng = np.random.default_rng(2024)
+    l1 = tiny_weights(1, seed=11)
+    l2 = tiny_weights(2, seed=12)
+    l1v = tiny_weights(1, seed=13, layer0_v=True)
+
+    pth_l1_bf16 = pth_bytes(shared_storage_state(l1, "bf16"))
+    pth_l2_fp16 = pth_bytes(shared_storage_state(l2, "fp16"))
+    pth_l1_fp32 = pth_bytes(shared_storage_state(l1v, "fp32"))
+    misc = misc_pth()
+    noncontig = misc_noncontiguous_pth()
+
+    st_l1_fp32 = safetensors_bytes(l1, "fp32")
+    st_l2_bf16 = safetensors_bytes(l2, "bf16", extra={"step": ("I64", [1], struct.pack("<q", 1000))},
+                                   metadata={"format": "pt"})
+    fla_l1_fp16 = safetensors_bytes(gen_checkpoint.to_fla(l1, 1, False), "fp16")
+    fla_l2_bf16 = safetensors_bytes(gen_checkpoint.to_fla(l2, 2, False), "bf16")
+    fla_l2_fused = safetensors_bytes(gen_checkpoint.to_fla(l2, 2, True), "fp16")
+
+    corpora = {}
+    corpora["model"] = {
+        "rwkvlm_l1_bf16.pth": pth_l1_bf16,
+        "rwkvlm_l2_fp16.pth": pth_l2_fp16,
+        "rwkvlm_l1_fp32_layer0v.pth": pth_l1_fp32,
+        "rwkvlm_l1_fp32.safetensors": st_l1_fp32,
+        "rwkvlm_l2_bf16_extra.safetensors": st_l2_bf16,
+        "fla_l1_fp16.safetensors": fla_l1_fp16,
+        "fla_l2_bf16.safetensors": fla_l2_bf16,
+        "fla_l2_fused_fp16.safetensors": fla_l2_fused,
+    }
+    corpora["pth"] = {
+        "rwkvlm_l1_bf16.pth": pth_l1_bf16,
+        "rwkvlm_l2_fp16.pth": pth_l2_fp16,
+        "misc.pth": misc,
+        "noncontiguous.pth": noncontig,
+        "tiny.safetensors": safetensors_bytes({"x": np.arange(4, dtype=np.float32)}, "fp32"),
+    }
+    corpora["safetensors"] = {
+        "rwkvlm_l1_fp32_noconfig.bin": with_config(b"", st_l1_fp32),
+        "rwkvlm_l2_bf16_config.bin": with_config(config_json(2), st_l2_bf16),
+        "fla_l1_fp16_config.bin": with_config(config_json(1), fla_l1_fp16),
+        "fla_l2_fused_config.bin": with_config(config_json(2, head_dim=N, norm_eps=2e-5), fla_l2_fused),
+        "config_mismatch.bin": with_config(config_json(1, hidden_size=16), fla_l1_fp16),
+        "config_hybrid.bin": with_config(config_json(1, attn={"layers": [0]}), fla_l1_fp16),
+    }
+    corpora["zip"] = {
+        "rwkvlm_l1_bf16.pth": pth_l1_bf16,
+        "misc.pth": misc,
+        "stored_comment.zip": python_zip([("a/data.pkl", b"\x80\x02}q\x00."), ("a/byteorder", b"little"),
+                                          ("a/data/0", bytes(range(64)))], comment=b"a comment"),
+        "deflated.zip": python_zip([("x.txt", b"hello hello hello hello"), ("empty", b"")], zipfile.ZIP_DEFLATED),
+        "zip64.zip": zip64_by_hand([("archive/data.pkl", b"\x80\x02}."), ("archive/data/0", b"\x00" * 16)]),
+        "empty.zip": python_zip([]),
+    }
+    corpora["pickle"] = {
+        "rwkvlm_l1_bf16.pkl": zip_from_pth(pth_l1_bf16),
+        "misc.pkl": zip_from_pth(misc),
+    }
+    shared = [1, 2]
+    plain = {"a": 1, "b": [1, 2, (3, 4)], "c": "x" * 300, "d": None, "e": True, "f": 1.5, "g": b"bytes", "h": -5,
+             "i": 2 ** 40, "j": 65535, "k": -2 ** 31, "l": (), "m": (1,), "n": (1, 2), "o": (1, 2, 3), "p": shared,
+             "q": shared, "r": OrderedDict(), "s": False}
+    for proto in (2, 3, 4, 5):
+        # Protocol 2 spells bytes as a _codecs.encode call, which the reader refuses.
+        value = {k: v for k, v in plain.items() if proto > 2 or not isinstance(v, bytes)}
+        corpora["pickle"][f"plain_p{proto}.pkl"] = pickle.dumps(value, protocol=proto)
+
+    lines = vocab_lines()
+    shuffled = list(lines)
+    np.random.default_rng(5).shuffle(shuffled)
+    # Unused ids (3 past the single bytes) and blank lines: ids stay within the line count, as the parser requires.
+    gappy = [(i if i <= 256 else i + 3, lit, n) for i, lit, n in shuffled]
+    corpora["world_vocab"] = {
+        "synthetic_300.txt": vocab_text(lines),
+        "synthetic_crlf.txt": vocab_text(lines, "\r\n"),
+        "synthetic_shuffled_gaps.txt": vocab_text(gappy[:150]) + b"\n\n\n\n" + vocab_text(gappy[150:]),
+        "too_small.txt": vocab_text(lines[:20]),
+    }
+
+    n = state_floats()
+    corpora["state"] = {
+        "zeros.bin": state_bytes([0.0] * n),
+        "random_extra.bin": state_bytes(rng.normal(size=n).tolist(), extra=b"pending\x00tokens\x01\x02"),
+        "nonfinite.bin": state_bytes([float("nan"), float("inf"), -float("inf"), -0.0] * (n // 4), extra=b"x"),
+        "other_model.bin": state_bytes([0.5] * n, fingerprint=STATE_FINGERPRINT ^ 1),
+        "other_shape.bin": state_bytes([0.5] * (n // 2), dims=(1, 8, 2, 4)),
+        "bad_checksum.bin": state_bytes([1.0] * n)[:-1] + b"\x00",
+    }
+    return corpora
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--outdir", default=os.path.join(root, "fuzz", "corpus"))
+    args = ap.parse_args()
+
+    corpora = build()
+    failed = False
+    for harness, files in corpora.items():
+        d = os.path.join(args.outdir, harness)
+        if os.path.isdir(d):
+            shutil.rmtree(d)
+        os.makedirs(d)
+        total = 0
+        for name, data in files.items():
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(data)
+            total += len(data)
+            if len(data) > FILE_LIMIT:
+                print(f"{harness}/{name}: {len(data)} bytes exceeds {FILE_LIMIT}", file=sys.stderr)
+                failed = True
+        print(f"{harness:12s} {len(files):2d} files {total:7d} bytes (largest {max(len(v) for v in files.values())})")
+        if total > CORPUS_LIMIT:
+            print(f"{harness}: corpus of {total} bytes exceeds {CORPUS_LIMIT}", file=sys.stderr)
+            failed = True
+    if failed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
