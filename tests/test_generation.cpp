@@ -155,7 +155,7 @@ TEST_CASE("one Model shared by 8 threads, each with its own State, gives the ser
   // callers also take turns on its pool.
   auto pooled = rwkv7::Model::load(test::fixtures_dir() + "/x070_bf16_h32.pth");
   pooled.set_threads(2);
-  for (const rwkv7::Model* m : {&byte_model(), &pooled}) {
+  for (const rwkv7::Model* m : {&byte_model(), static_cast<const rwkv7::Model*>(&pooled)}) {
     CAPTURE(m->threads());
     rwkv7::ByteTokenizer tok;
     const int T = 8;
