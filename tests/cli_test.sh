@@ -85,6 +85,10 @@ cat "$tmp/part1" "$tmp/part2" >"$tmp/joined"
 check "saved + resumed == uninterrupted" -- cmp -s "$tmp/joined" "$tmp/whole"
 expect_rc 1 "a state from another model is refused" -- "$bin" generate --model "$fx/x070_fp16_h64.pth" --prompt x --load-state "$tmp/s1"
 check "refusal names the state file" -- grep -q "s1: saved for a model with 3 layers" "$tmp/err"
+cp "$tmp/s1" "$tmp/s1.flipped"
+printf '\x55' | dd of="$tmp/s1.flipped" bs=1 seek=200 conv=notrunc 2>/dev/null
+expect_rc 1 "a corrupted state file is refused" -- gen --prompt x --load-state "$tmp/s1.flipped"
+check "refusal says the checksum is wrong" -- grep -q "s1.flipped: checksum mismatch" "$tmp/err"
 expect_rc 0 "allowed tokens only" -- gen --prompt "12*34=" --max-tokens 16 --allow-tokens 48,49,50,51,52,53,54,55,56,57 --seed 2
 check "only digits were generated" -- grep -qxE '[0-9]{16}' "$tmp/out"
 expect_rc 2 "allowed token outside vocab" -- gen --prompt x --allow-tokens 300
@@ -93,6 +97,17 @@ expect_rc 0 "greedy" -- greedy --prompt "12*34=" --max-tokens 40
 first3=$(head -c 3 "$tmp/out")
 expect_rc 0 "stop at the text greedy decoding produces" -- greedy --prompt "12*34=" --max-tokens 40 --stop "${first3:2:1}" --stop "zzz"
 check "output ends before the stop string" -- test "$(head -c -1 "$tmp/out")" = "${first3:0:2}"
+
+# Hostile files: exit 1 with a message naming the file (tests/test_hostile.cpp covers ~70 more in-process).
+head -c 5000 "$fx/x070_bf16_h32.pth" >"$tmp/cut.pth"
+expect_rc 1 "a truncated .pth" -- "$bin" info --model "$tmp/cut.pth"
+check "truncation message names the file" -- grep -q "cut.pth" "$tmp/err"
+printf '\xff\xff\xff\xff\xff\xff\xff\x7f{}' >"$tmp/huge.safetensors"
+expect_rc 1 "a safetensors header of 2^63 bytes" -- "$bin" info --model "$tmp/huge.safetensors"
+check "header message names the file" -- grep -q "huge.safetensors: safetensors header claims" "$tmp/err"
+printf "1 'a 1\n" >"$tmp/bad_vocab.txt"
+expect_rc 1 "a malformed vocabulary" -- "$bin" tokenize --vocab "$tmp/bad_vocab.txt" --text a
+check "vocabulary message names file and line" -- grep -q "bad_vocab.txt:1: malformed token literal" "$tmp/err"
 
 # Bad arguments never crash: usage + exit 2.
 for t in -1 100000 1.5 ""; do
