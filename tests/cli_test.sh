@@ -89,6 +89,19 @@ cp "$tmp/s1" "$tmp/s1.flipped"
 printf '\x55' | dd of="$tmp/s1.flipped" bs=1 seek=200 conv=notrunc 2>/dev/null
 expect_rc 1 "a corrupted state file is refused" -- gen --prompt x --load-state "$tmp/s1.flipped"
 check "refusal says the checksum is wrong" -- grep -q "s1.flipped: checksum mismatch" "$tmp/err"
+# Resume data rewritten (checksum recomputed, perl is in every Debian): a valid token resumes, 1e30 is refused.
+resume_as() {  # resume_as JSON OUT: s1 with its extra bytes replaced by JSON
+  perl -e 'use integer; local $/; open my $f, "<:raw", $ARGV[0] or die; my $d = <$f>; $d = substr($d, 0, length($d) - 8);
+    my $at = 60 + 4 * unpack("Q<", substr($d, 52, 8)); $d = substr($d, 0, $at) . pack("Q<", length $ARGV[1]) . $ARGV[1];
+    my $h = -3750763034362895579; $h = ($h ^ $_) * 1099511628211 for unpack("C*", $d); print $d . pack("q<", $h);' "$tmp/s1" "$1" >"$2"
+}
+resume_as '{"pending":[5],"rng":"1","occurrence":[]}' "$tmp/s1.token5"
+expect_rc 0 "rewritten resume data with a valid token loads" -- gen --prompt "" --max-tokens 2 --load-state "$tmp/s1.token5"
+resume_as '{"pending":[1e30],"rng":"1","occurrence":[]}' "$tmp/s1.huge"
+expect_rc 1 "a pending token of 1e30 is refused" -- gen --prompt "" --max-tokens 2 --load-state "$tmp/s1.huge"
+check "refusal names the file and the token" -- grep -q "s1.huge: resume data holds 1e+30 where a token id below 256 belongs" "$tmp/err"
+resume_as '{"pending":[],"rng":"1","occurrence":[[3,1e300]]}' "$tmp/s1.count"
+expect_rc 1 "an occurrence count of 1e300 is refused" -- gen --prompt "" --max-tokens 2 --load-state "$tmp/s1.count"
 expect_rc 0 "allowed tokens only" -- gen --prompt "12*34=" --max-tokens 16 --allow-tokens 48,49,50,51,52,53,54,55,56,57 --seed 2
 check "only digits were generated" -- grep -qxE '[0-9]{16}' "$tmp/out"
 expect_rc 2 "allowed token outside vocab" -- gen --prompt x --allow-tokens 300

@@ -289,6 +289,19 @@ TEST_CASE("hostile safetensors files are refused with a bounded footprint") {
     cases.push_back({"a model of width 0", test::write_safetensors(es), as_safetensors, rwkv7::Errc::config,
                      {"hostile.safetensors", "the width (columns of emb.weight) is 0"}});
   }
+  {  // A LoRA of rank 0: shapes [32,0] and [0,32] hold no bytes and would pass as consistent.
+    std::vector<Entry> es = fixture();
+    for (const char* name : {"blocks.0.att.w1", "blocks.1.att.w1"}) {
+      test::find_entry(es, name).shape = {32, 0};
+      test::find_entry(es, name).bytes.clear();
+    }
+    for (const char* name : {"blocks.0.att.w2", "blocks.1.att.w2"}) {
+      test::find_entry(es, name).shape = {0, 32};
+      test::find_entry(es, name).bytes.clear();
+    }
+    cases.push_back({"a LoRA of rank 0", test::write_safetensors(es), as_safetensors, rwkv7::Errc::config,
+                     {"hostile.safetensors", "the decay LoRA rank (blocks.0.att.w1) is 0"}});
+  }
   {
     std::vector<Entry> es = fixture();
     test::find_entry(es, "blocks.0.att.value.weight").shape = {16, 64};
@@ -314,6 +327,7 @@ TEST_CASE("config.json with absurd numbers is refused, never cast") {
       {"num_hidden_layers = -5", R"({"num_hidden_layers": -5})", as_config, rwkv7::Errc::config, {"config.json: num_hidden_layers must be a whole number"}},
       {"vocab_size = 2.5", R"({"vocab_size": 2.5})", as_config, rwkv7::Errc::config, {"config.json: vocab_size must be a whole number"}},
       {"vocab_size disagreeing with the tensors", R"({"vocab_size": 7})", as_config, rwkv7::Errc::config, {"config.json says vocab_size = 7"}},
+      {"v_low_rank_dim = -3", R"({"v_low_rank_dim": -3})", as_config, rwkv7::Errc::config, {"config.json: v_low_rank_dim must be a whole number"}},
       {"norm_eps = 0", R"({"norm_eps": 0})", as_config, rwkv7::Errc::config, {"config.json: norm_eps must lie in (0, 1)"}},
       {"norm_eps = -1e-5", R"({"norm_eps": -1e-5})", as_config, rwkv7::Errc::config, {"norm_eps must lie in (0, 1)"}},
       {"config.json nested 10,000 deep", "{\"a\":" + std::string(10000, '[') + std::string(10000, ']') + "}", as_config, rwkv7::Errc::format,

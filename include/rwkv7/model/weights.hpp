@@ -313,6 +313,7 @@ inline ModelWeights bind_weights(TensorTable table) {
   hint("head_dim", c.head_size, "head size");
   hint("vocab_size", c.vocab_size, "vocab");
   hint("intermediate_size", c.dim_ffn, "ffn width");
+  if (c.n_layer > 1) hint("v_low_rank_dim", c.lora_v, "value LoRA rank");
 
   const std::int64_t C = c.n_embd, H = c.n_head, N = c.head_size, F = c.dim_ffn, V = c.vocab_size;
   m.emb = bind.tensor("emb.weight", {V, C});
