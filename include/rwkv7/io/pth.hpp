@@ -41,9 +41,7 @@ inline TensorTable read_pth(FileBytes bytes) {
     const PyTensor& tensor = pickle.tensor(items[i + 1]);
     auto bad = [&](const std::string& what) { fail(Errc::format, file + ": tensor " + in_quotes(name) + ": " + what); };
     const PyStorage& st = pickle.storage(tensor.storage);
-    DType dtype;
-    std::size_t elem;
-    torch_storage_type(st.type, dtype, elem);
+    const std::size_t elem = st.elem;
 
     auto it = by_name.find(prefix + "data/" + st.key);
     if (it == by_name.end()) bad("its storage " + in_quotes("data/" + st.key) + " is missing from the archive");
@@ -70,7 +68,7 @@ inline TensorTable read_pth(FileBytes bytes) {
 
     TensorView t;
     t.name = name;
-    t.dtype = dtype;
+    t.dtype = st.dtype;
     t.source_dtype = st.type;
     t.shape = tensor.shape;
     t.data = blob.data + static_cast<std::uint64_t>(tensor.offset) * elem;

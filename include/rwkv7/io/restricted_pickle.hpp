@@ -41,6 +41,7 @@ inline bool torch_storage_type(const std::string& name, DType& dtype, std::size_
 // torch.save's persistent record of one storage: ('storage', <StorageType>, key, location, numel).
 struct PyStorage {
   DType dtype = DType::unsupported;
+  std::size_t elem = 0;  // bytes per element, also of types the library does not compute with
   std::string type;  // e.g. "BFloat16Storage"
   std::string key;   // names the archive entry data/<key>
   std::int64_t numel = 0;
@@ -292,8 +293,7 @@ class RestrictedUnpickler {
       fail_format("unexpected persistent id (not a torch storage record)");
     PyStorage s;
     const std::string_view type = text(f[1]);
-    std::size_t elem;
-    if (type.substr(0, 6) != "torch." || !torch_storage_type(std::string(type.substr(6)), s.dtype, elem))
+    if (type.substr(0, 6) != "torch." || !torch_storage_type(std::string(type.substr(6)), s.dtype, s.elem))
       fail_format("persistent id names " + in_quotes(std::string(type)) + ", not a torch storage type");
     s.type = type.substr(6);
     s.key = text(f[2]);
