@@ -14,7 +14,7 @@
 
 #include <rwkv7/error.hpp>
 #include <rwkv7/io/load_tensors.hpp>
-#include <rwkv7/model/weights.hpp>
+#include <rwkv7/model/bind.hpp>
 
 namespace rwkv7_fuzz {
 

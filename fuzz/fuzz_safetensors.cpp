@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (config_size > 0) rwkv7::detail::parse_hf_config(config, "config.json", table);
     const auto weights = rwkv7::bind_weights(std::move(table));
     rwkv7_fuzz::touch_weights(weights);
-    rwkv7_fuzz::note("ok: bound " + std::to_string(weights.config.n_layer) + " layers, " + std::to_string(weights.table.hints.size()) +
+    rwkv7_fuzz::note("ok: bound " + std::to_string(weights.config.n_layer) + " layers, " + std::to_string(weights.table.metadata.size()) +
                      " config hints");
   });
 }

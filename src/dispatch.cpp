@@ -2,7 +2,7 @@
 // the target's baseline flags, it also holds the baseline backend. A program refers only to this file, so the
 // linker loads it before the ISA files, and any inline function they share with it is taken from here
 // (tests/check_isa_symbols.sh checks the linked result).
-#include <rwkv7/backend/cpu_dispatch.hpp>
+#include <rwkv7/backend/cpu/dispatch.hpp>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -14,8 +14,8 @@
 namespace rwkv7 {
 namespace detail {
 
-std::unique_ptr<CpuEngine> make_cpu_engine_baseline(const ModelWeights& w, const LoadOptions& opts) {
-  return std::make_unique<EngineOf<backend::Cpu>>(w, opts);
+std::unique_ptr<CpuEngine> make_cpu_engine_baseline(ModelWeights w, const LoadOptions& load, const CpuOptions& opts) {
+  return std::make_unique<EngineOf<backend::Cpu>>(std::move(w), load, opts);
 }
 
 namespace {
@@ -56,23 +56,23 @@ std::vector<Isa> compiled_isas() {
 
 }  // namespace
 
-std::unique_ptr<CpuEngine> make_cpu_engine(const ModelWeights& w, const LoadOptions& opts) {
+std::unique_ptr<CpuEngine> make_cpu_engine(ModelWeights w, const LoadOptions& load, const CpuOptions& opts) {
   const std::vector<Isa> here = available_isas();
   const Isa isa = opts.isa == Isa::best ? here.back() : opts.isa;
   if (std::find(here.begin(), here.end(), isa) == here.end()) {
     const std::vector<Isa> built = compiled_isas();
     const bool in_program = std::find(built.begin(), built.end(), isa) != built.end();
-    fail(Errc::argument, std::string("LoadOptions::isa: ") + isa_name(isa) + (in_program ? " kernels cannot run on this CPU" : " kernels are not in this program") +
+    fail(Errc::argument, std::string("CpuOptions::isa: ") + isa_name(isa) + (in_program ? " kernels cannot run on this CPU" : " kernels are not in this program") +
                              " (best here: " + isa_name(here.back()) + ")");
   }
-  LoadOptions chosen = opts;
+  CpuOptions chosen = opts;
   chosen.isa = isa;
 #if defined(RWKV7_DISPATCH_X86)
-  if (isa == Isa::avx2) return make_cpu_engine_avx2(w, chosen);
-  if (isa == Isa::avx512) return make_cpu_engine_avx512(w, chosen);
-  if (isa == Isa::avx512_bf16) return make_cpu_engine_avx512_bf16(w, chosen);
+  if (isa == Isa::avx2) return make_cpu_engine_avx2(std::move(w), load, chosen);
+  if (isa == Isa::avx512) return make_cpu_engine_avx512(std::move(w), load, chosen);
+  if (isa == Isa::avx512_bf16) return make_cpu_engine_avx512_bf16(std::move(w), load, chosen);
 #endif
-  return make_cpu_engine_baseline(w, chosen);
+  return make_cpu_engine_baseline(std::move(w), load, chosen);
 }
 
 }  // namespace detail

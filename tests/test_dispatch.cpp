@@ -2,6 +2,7 @@
 // with the same chunking and threading guarantees as the header-only build. Built without -march=native.
 #include <doctest/doctest.h>
 
+#include <rwkv7/dispatch.hpp>
 #include <rwkv7/rwkv7.hpp>
 
 #include <algorithm>
@@ -9,7 +10,6 @@
 #include "fixtures.hpp"
 #include "test_util.hpp"
 
-static_assert(rwkv7::kRuntimeDispatch, "this test must link rwkv7::dispatch (which defines RWKV7_EXTERN_KERNELS)");
 
 namespace {
 
@@ -35,8 +35,8 @@ TEST_CASE("dispatch: best is the widest ISA this CPU runs, and the baseline is a
   CHECK(std::is_sorted(here.begin(), here.end()));
   const auto all = test::fixtures();
   const auto& f = all.front();
-  CHECK(rwkv7::Model::load(f.model_path).isa() == here.back());
-  for (auto isa : here) CHECK(rwkv7::Model::load(f.model_path, {.isa = isa}).isa() == isa);
+  CHECK(rwkv7::DispatchModel::load(f.model_path).isa() == here.back());
+  for (auto isa : here) CHECK(rwkv7::DispatchModel::load(f.model_path, {}, {.isa = isa}).isa() == isa);
 }
 
 TEST_CASE("dispatch: an ISA the program lacks is refused by name") {
@@ -48,8 +48,8 @@ TEST_CASE("dispatch: an ISA the program lacks is refused by name") {
 #else
   const rwkv7::Isa absent = rwkv7::Isa::avx512;
 #endif
-  CHECK_THROWS_WITH_AS(rwkv7::Model::load(f.model_path, {.isa = absent}),
-                       ("rwkv7 [argument] LoadOptions::isa: " + std::string(rwkv7::isa_name(absent)) + " kernels are not in this program (best here: " + best + ")").c_str(),
+  CHECK_THROWS_WITH_AS(rwkv7::DispatchModel::load(f.model_path, {}, {.isa = absent}),
+                       ("rwkv7 [argument] CpuOptions::isa: " + std::string(rwkv7::isa_name(absent)) + " kernels are not in this program (best here: " + best + ")").c_str(),
                        rwkv7::Error);
 }
 
@@ -57,8 +57,8 @@ TEST_CASE("dispatch: every ISA matches the float64 reference in token and chunk 
   for (auto isa : isas()) {
     for (const auto& f : test::fixtures()) {
       INFO(std::string(rwkv7::isa_name(isa)) << " " << f.name);
-      auto model = rwkv7::Model::load(f.model_path, {.isa = isa});
-      auto two = rwkv7::Model::load(f.model_path, {.isa = isa});
+      auto model = rwkv7::DispatchModel::load(f.model_path, {}, {.isa = isa});
+      auto two = rwkv7::DispatchModel::load(f.model_path, {}, {.isa = isa});
       two.set_threads(2);
       auto by_token = model.new_state(), by_chunk = model.new_state(), threaded = two.new_state();
       std::vector<float> logits;
@@ -86,13 +86,13 @@ TEST_CASE("dispatch: every ISA agrees with the exact kernels, with int8 weights 
         auto s = model.new_state();
         return model.forward(prefix, s);
       };
-      auto fast = run(rwkv7::Model::load(f.model_path, {.isa = isa}));
+      auto fast = run(rwkv7::DispatchModel::load(f.model_path, {}, {.isa = isa}));
       auto exact = run(rwkv7::ReferenceModel::load(f.model_path));
       CHECK(test::relative_error(fast.data(), exact.data(), fast.size()) <= 1e-5);
-      auto q = run(rwkv7::Model::load(f.model_path, {.quant = int8, .isa = isa}));
+      auto q = run(rwkv7::DispatchModel::load(f.model_path, {.quant = int8}, {.isa = isa}));
       auto q_exact = run(rwkv7::ReferenceModel::load(f.model_path, {.quant = int8}));
       CHECK(test::relative_error(q.data(), q_exact.data(), q.size()) <= 1e-5);
-      auto b = run(rwkv7::Model::load(f.model_path, {.activations = bf16, .isa = isa}));
+      auto b = run(rwkv7::DispatchModel::load(f.model_path, {.activations = bf16}, {.isa = isa}));
       auto b_exact = run(rwkv7::ReferenceModel::load(f.model_path, {.activations = bf16}));
       CHECK(test::relative_error(b.data(), b_exact.data(), b.size()) <= (f.dtype == "bf16" ? 0.01 : 1e-5));
     }

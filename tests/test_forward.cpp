@@ -259,17 +259,16 @@ TEST_CASE("bf16 activations: near the float64 reference, SIMD equals the exact k
 
 // This binary includes the headers alone (no rwkv7::dispatch): the model must run the kernels the compiler flags
 // chose, and refuse any other ISA by name. tests/test_dispatch.cpp asserts the opposite mode.
-static_assert(!rwkv7::kRuntimeDispatch, "the header-only tests must not be built with RWKV7_EXTERN_KERNELS");
 
 TEST_CASE("header-only: the model runs the ISA of its compiler flags and refuses others") {
   const auto all = fixtures();
   const auto& f = all.front();
   auto model = rwkv7::Model::load(f.model_path);
   CHECK(model.isa() == rwkv7::Isa::RWKV7_ISA);
-  CHECK(rwkv7::Model::load(f.model_path, {.isa = model.isa()}).isa() == model.isa());
+  CHECK(rwkv7::Model::load(f.model_path, {}, {.isa = model.isa()}).isa() == model.isa());
   const rwkv7::Isa other = model.isa() == rwkv7::Isa::sse2 ? rwkv7::Isa::neon64 : rwkv7::Isa::sse2;
-  CHECK_THROWS_WITH_AS(rwkv7::Model::load(f.model_path, {.isa = other}),
-                       (std::string("rwkv7 [argument] LoadOptions::isa: this program runs the ") + rwkv7::isa_name(model.isa()) +
+  CHECK_THROWS_WITH_AS(rwkv7::Model::load(f.model_path, {}, {.isa = other}),
+                       (std::string("rwkv7 [argument] CpuOptions::isa: this program runs the ") + rwkv7::isa_name(model.isa()) +
                         " kernels it was compiled for, not " + rwkv7::isa_name(other) + " (link rwkv7::dispatch to choose at run time)").c_str(),
                        rwkv7::Error);
 }

@@ -50,9 +50,10 @@ void check_products(bool bf16_activations, unsigned threads) {
     for (auto& v : x) v = normal(rng);
     const rwkv7::Linear m = bf16_linear(w, p.out, p.in);
     rwkv7::detail::ThreadPool pool(threads);
+    std::vector<rwkv7::detail::KernelScratch> scratch(threads);
     rwkv7::detail::CacheAlignedVector<std::uint16_t> rounded;
     rwkv7::detail::CacheAlignedVector<float> permuted;
-    const rwkv7::detail::MatMul<K> matmul{&pool, bf16_activations ? &rounded : nullptr, &permuted};
+    const rwkv7::detail::MatMul<K> matmul{rwkv7::detail::Executor(&pool), scratch.data(), bf16_activations ? &rounded : nullptr, &permuted};
     matmul(m, x.data(), p.n, y.data());
 
     double worst = 0;  // |y − exact| in units of the fp32 summation bound in·2⁻²⁴·Σ|w x|
@@ -95,8 +96,9 @@ TEST_CASE("matrix products do not depend on the thread count, on the packed path
     std::vector<float> y1(n * out), y2(n * out);
     rwkv7::detail::CacheAlignedVector<std::uint16_t> rounded;
     rwkv7::detail::ThreadPool one(1), two(2);
-    rwkv7::detail::MatMul<rwkv7::detail::SimdKernels>{&one, bf16_activations ? &rounded : nullptr}(m, x.data(), n, y1.data());
-    rwkv7::detail::MatMul<rwkv7::detail::SimdKernels>{&two, bf16_activations ? &rounded : nullptr}(m, x.data(), n, y2.data());
+    std::vector<rwkv7::detail::KernelScratch> scratch(2);
+    rwkv7::detail::MatMul<rwkv7::detail::SimdKernels>{rwkv7::detail::Executor(&one), scratch.data(), bf16_activations ? &rounded : nullptr}(m, x.data(), n, y1.data());
+    rwkv7::detail::MatMul<rwkv7::detail::SimdKernels>{rwkv7::detail::Executor(&two), scratch.data(), bf16_activations ? &rounded : nullptr}(m, x.data(), n, y2.data());
     CHECK(y1 == y2);
   }
 }
@@ -125,6 +127,7 @@ TEST_CASE("a column alone gives the same bits as inside a chunk, also where deco
           m.row_scale = scale.data();
         }
         rwkv7::detail::ThreadPool pool(2);
+        std::vector<rwkv7::detail::KernelScratch> scratch(2);
         rwkv7::detail::CacheAlignedVector<std::uint16_t> rounded;
         rwkv7::detail::CacheAlignedVector<float> permuted;
         // With and without the buffer in which exact products over bf16 weights permute their activations into the
@@ -133,7 +136,7 @@ TEST_CASE("a column alone gives the same bits as inside a chunk, also where deco
         for (bool permute_chunk : {false, true})
           for (bool permute_column : {false, true}) {
             auto with = [&](bool permute) {
-              return rwkv7::detail::MatMul<rwkv7::detail::SimdKernels>{&pool, kind == Weights::bf16_with_bf16_activations ? &rounded : nullptr,
+              return rwkv7::detail::MatMul<rwkv7::detail::SimdKernels>{rwkv7::detail::Executor(&pool), scratch.data(), kind == Weights::bf16_with_bf16_activations ? &rounded : nullptr,
                                                                         permute ? &permuted : nullptr};
             };
             std::fill(chunk.begin(), chunk.end(), NAN);
@@ -192,8 +195,8 @@ TEST_CASE("the thread pool runs every index exactly once, in pieces that start o
           std::atomic<bool> misplaced{false};
           pool.parallel_for(
               n,
-              [&](std::size_t begin, std::size_t end) {
-                if (begin >= end || end > n || begin % grain != 0) misplaced = true;
+              [&](std::size_t begin, std::size_t end, unsigned thread) {
+                if (begin >= end || end > n || begin % grain != 0 || thread >= threads) misplaced = true;
                 // Slowing the pieces near the start makes the other threads take chunks from that part's back.
                 if (slow_first_part && begin < n / 4) std::this_thread::sleep_for(std::chrono::microseconds(200));
                 for (std::size_t i = begin; i < end && i < n; ++i) runs[i].fetch_add(1);
@@ -240,9 +243,10 @@ TEST_CASE("products run together give the bits of separate products, and each it
             joint[p].assign(n * outs[p], NAN);
           }
           rwkv7::detail::ThreadPool pool(threads);
+          std::vector<rwkv7::detail::KernelScratch> scratch(threads);
           rwkv7::detail::CacheAlignedVector<std::uint16_t> rounded;
           rwkv7::detail::CacheAlignedVector<float> permuted;
-          const rwkv7::detail::MatMul<rwkv7::detail::SimdKernels> matmul{&pool, bf16_activations ? &rounded : nullptr, &permuted};
+          const rwkv7::detail::MatMul<rwkv7::detail::SimdKernels> matmul{rwkv7::detail::Executor(&pool), scratch.data(), bf16_activations ? &rounded : nullptr, &permuted};
           for (std::size_t p = 0; p < 3; ++p) matmul(m[p], x[p].data(), n, apart[p].data());
           std::vector<std::atomic<int>> runs(items);
           // Enough work per item that two threads do split the job.

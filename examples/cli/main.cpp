@@ -1,5 +1,6 @@
 // rwkv7 — command-line front end: inspect a checkpoint, tokenize, dump logits, generate text.
 // Exit codes: 0 ok, 1 unreadable or invalid model/vocab, 2 bad command line.
+#include <rwkv7/dispatch.hpp>
 #include <rwkv7/rwkv7.hpp>
 
 #include <chrono>
@@ -16,6 +17,7 @@
 #include <set>
 #include <span>
 #include <sstream>
+#include <thread>
 #include <unistd.h>
 #if __has_include(<sys/mman.h>)
 #include <sys/mman.h>
@@ -23,6 +25,24 @@
 #include <unordered_map>
 
 namespace {
+
+// The CLI holds every x86-64 level's kernels (it links rwkv7::dispatch) and runs the widest this CPU has.
+using Model = rwkv7::DispatchModel;
+using Generator = rwkv7::BasicGenerator<Model>;
+
+// Resume data from a state file: JSON of bounded size and nesting (the file is untrusted).
+nlohmann::json parse_resume_data(const std::string& text, const std::string& path) {
+  if (text.size() > (1u << 20)) throw rwkv7::Error(rwkv7::Errc::state, path + ": resume data is larger than 1 MiB");
+  try {
+    return nlohmann::json::parse(text, [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+      if (depth > 8) throw std::runtime_error("nested deeper than 8 levels");
+      return true;
+    });
+  } catch (const std::exception& e) {
+    throw rwkv7::Error(rwkv7::Errc::state, path + ": resume data is not valid: " + e.what());
+  }
+}
+
 
 const char* kUsage =
     "usage:\n"
@@ -135,19 +155,19 @@ rwkv7::SamplerOptions sampler_options(const Args& a, rwkv7::SamplerOptions d) {
 }
 
 // What a saved generation needs besides the model state, kept in the state file's extra bytes.
-std::string resume_data(const rwkv7::Generator& g) {
+std::string resume_data(const Generator& g) {
   nlohmann::json occ = nlohmann::json::array();
   for (auto& [t, n] : g.sampler().occurrence()) occ.push_back({t, n});
   return nlohmann::json{{"pending", g.pending()}, {"rng", std::to_string(g.sampler().rng_state())}, {"occurrence", occ}}.dump();
 }
 
-void restore(rwkv7::Generator& g, const rwkv7::Model& model, const std::string& path, bool keep_seed) {
+void restore(Generator& g, const Model& model, const std::string& path, bool keep_seed) {
   std::string extra;
   rwkv7::State state = rwkv7::load_state(path, model.config(), &extra);
   std::vector<rwkv7::Token> pending;
   if (!extra.empty()) {
     try {
-      auto j = rwkv7::detail::parse_json_limited(extra, path, "resume data", {8, 1u << 20});
+      auto j = parse_resume_data(extra, path);
       // Numbers from a file: checked before conversion (a cast of 1e30 to a token id is undefined).
       auto token = [&](const nlohmann::json& v) {
         if (!v.is_number_unsigned() || v.get<std::uint64_t>() >= model.vocab_size())
@@ -182,7 +202,7 @@ struct AnyTokenizer {
   const rwkv7::Tokenizer* get = nullptr;
 };
 
-AnyTokenizer tokenizer_for(const Args& a, const rwkv7::Model& model) {
+AnyTokenizer tokenizer_for(const Args& a, const Model& model) {
   AnyTokenizer t;
   if (a.has("--vocab")) {
     t.world = rwkv7::WorldTokenizer::load(a.get("--vocab"));
@@ -196,29 +216,34 @@ AnyTokenizer tokenizer_for(const Args& a, const rwkv7::Model& model) {
   return t;
 }
 
-rwkv7::LoadOptions load_options(const Args& a) {
-  std::string q = a.get("--quant", "none");
-  if (q != "none" && q != "int8") throw UsageError{"--quant must be none or int8"};
-  std::string act = a.get("--activations", "f32");
-  if (act != "f32" && act != "bf16") throw UsageError{"--activations must be f32 or bf16"};
+rwkv7::CpuOptions cpu_options(const Args& a) {
   const std::string isa = a.get("--isa", "best");
-  const std::string finite = a.get("--check-finite", "no");
-  if (finite != "yes" && finite != "no") throw UsageError{"--check-finite must be yes or no"};
-  rwkv7::LoadOptions o{q == "int8" ? rwkv7::Quant::int8 : rwkv7::Quant::none, act == "bf16" ? rwkv7::Activations::bf16 : rwkv7::Activations::f32};
-  o.check_finite = finite == "yes";
+  rwkv7::CpuOptions o;
   for (auto i : {rwkv7::Isa::best, rwkv7::Isa::scalar, rwkv7::Isa::sse2, rwkv7::Isa::avx, rwkv7::Isa::avx2, rwkv7::Isa::avx512, rwkv7::Isa::avx512_bf16, rwkv7::Isa::neon64})
     if (isa == rwkv7::isa_name(i)) o.isa = i;
   if (isa != rwkv7::isa_name(o.isa)) throw UsageError{"--isa: unknown instruction set '" + isa + "'"};
   return o;
 }
 
+rwkv7::LoadOptions load_options(const Args& a) {
+  std::string q = a.get("--quant", "none");
+  if (q != "none" && q != "int8") throw UsageError{"--quant must be none or int8"};
+  std::string act = a.get("--activations", "f32");
+  if (act != "f32" && act != "bf16") throw UsageError{"--activations must be f32 or bf16"};
+  const std::string finite = a.get("--check-finite", "no");
+  if (finite != "yes" && finite != "no") throw UsageError{"--check-finite must be yes or no"};
+  rwkv7::LoadOptions o{q == "int8" ? rwkv7::Quant::int8 : rwkv7::Quant::none, act == "bf16" ? rwkv7::Activations::bf16 : rwkv7::Activations::f32};
+  o.check_finite = finite == "yes";
+  return o;
+}
+
 // --model with the options every model-running command shares: --quant and --threads.
-rwkv7::Model load_model(const Args& a) {
+Model load_model(const Args& a) {
   auto threads = static_cast<unsigned>(a.integer("--threads", 1, 256));
   if (threads == 0) throw UsageError{"--threads must be at least 1"};
-  auto model = rwkv7::Model::load(a.get("--model"), load_options(a));
-  model.set_threads(threads);
-  return model;
+  rwkv7::CpuOptions cpu = cpu_options(a);
+  cpu.threads = threads;
+  return Model::load(a.get("--model"), load_options(a), cpu);
 }
 
 std::string read_file(const std::string& path) {
@@ -297,7 +322,7 @@ int cmd_generate(const Args& a) {
   rwkv7::Sampler sampler(so);
   if (!allow.empty()) sampler.set_allowed(std::vector<rwkv7::Token>(allow.begin(), allow.end()));
   if (tok.world) sampler.exempt_digits_and_whitespace(*tok.get);
-  rwkv7::Generator g(model, *tok.get, std::move(sampler), {.max_tokens = max_tokens, .stop = a.stops()});
+  Generator g(model, *tok.get, std::move(sampler), {.max_tokens = max_tokens, .stop = a.stops()});
   if (a.has("--load-state")) restore(g, model, a.get("--load-state"), a.has("--seed"));
   g.add_prompt(prompt);
   g.run([](std::string_view piece) { std::cout << piece << std::flush; });
@@ -314,7 +339,7 @@ int cmd_chat(const Args& a) {
   AnyTokenizer tok = tokenizer_for(a, model);
   rwkv7::Sampler sampler(so);
   sampler.exempt_digits_and_whitespace(*tok.get);
-  rwkv7::Generator g(model, *tok.get, sampler, {.max_tokens = max_tokens, .stop = {"\n\n", "\nUser:"}});
+  Generator g(model, *tok.get, sampler, {.max_tokens = max_tokens, .stop = {"\n\n", "\nUser:"}});
   const bool interactive = isatty(0);
   std::string line;
   for (;;) {
@@ -336,7 +361,7 @@ int cmd_chat(const Args& a) {
       continue;
     }
     if (line == "/reset") {
-      g = rwkv7::Generator(model, *tok.get, sampler, {.max_tokens = max_tokens, .stop = {"\n\n", "\nUser:"}});
+      g = Generator(model, *tok.get, sampler, {.max_tokens = max_tokens, .stop = {"\n\n", "\nUser:"}});
       std::cout << "[reset]\n";
       continue;
     }
@@ -431,7 +456,7 @@ struct ReadSample {
 class StreamingProbe {
  public:
   explicit StreamingProbe(unsigned threads)
-      : threads_(threads), bytes_(rwkv7::detail::huge_page_bytes(kBytes)), memory_(bytes_.get()), pool_(threads) {
+      : threads_(threads), bytes_(huge_page_bytes(kBytes)), memory_(bytes_.get()) {
     std::fill(reinterpret_cast<std::uint64_t*>(memory_), reinterpret_cast<std::uint64_t*>(memory_) + kBytes / sizeof(std::uint64_t), std::uint64_t{1});
   }
   const void* buffer() const { return memory_; }
@@ -447,24 +472,25 @@ class StreamingProbe {
     }
     return read_ranges(ranges, 1);
   }
-  // Reads every range `passes` times over (ranges in order, each split between the threads).
+  // Reads every range `passes` times over (ranges in order, each split between the threads; each thread reads its
+  // share of every range in turn, without waiting for the others between ranges).
   ReadSample read_ranges(std::span<const std::span<const std::byte>> ranges, std::size_t passes) {
     std::vector<std::uint64_t> partial(threads_, 0);
     ReadSample sample;
+    for (const auto& range : ranges) sample.bytes += static_cast<double>(whole_words(range).second * 8) * static_cast<double>(passes);
+    auto reader = [&](unsigned t) {
+      for (std::size_t pass = 0; pass < passes; ++pass)
+        for (const auto& range : ranges) {
+          const auto [words, n] = whole_words(range);
+          const std::size_t share = n / threads_;
+          partial[t] += sum_words(words + t * share, t + 1 == threads_ ? n - t * share : share);
+        }
+    };
     const auto t0 = std::chrono::steady_clock::now();
-    for (std::size_t pass = 0; pass < passes; ++pass)
-      for (const auto& range : ranges) {
-        // Whole 8-byte words inside the range: a probe, so a few unaligned end bytes may go unread.
-        const auto first = (reinterpret_cast<std::uintptr_t>(range.data()) + 7) / 8 * 8;
-        const auto last = (reinterpret_cast<std::uintptr_t>(range.data()) + range.size()) / 8 * 8;
-        if (last <= first) continue;
-        const auto* words = reinterpret_cast<const std::uint64_t*>(first);
-        const std::size_t n = (last - first) / 8, share = n / threads_;
-        sample.bytes += static_cast<double>(n * 8);
-        pool_.parallel_for(threads_, [&](std::size_t b, std::size_t e) {
-          for (std::size_t t = b; t < e; ++t) partial[t] += sum_words(words + t * share, t + 1 == threads_ ? n - t * share : share);
-        });
-      }
+    std::vector<std::thread> helpers;
+    for (unsigned t = 1; t < threads_; ++t) helpers.emplace_back(reader, t);
+    reader(0);
+    for (auto& h : helpers) h.join();
     sample.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     volatile std::uint64_t sink = partial[0];
     (void)sink;
@@ -477,7 +503,25 @@ class StreamingProbe {
   std::shared_ptr<std::byte[]> bytes_;
   std::byte* memory_;
   std::size_t cursor_ = 0;
-  rwkv7::detail::ThreadPool pool_;
+
+  // Whole 8-byte words inside the range: a probe, so a few unaligned end bytes may go unread.
+  static std::pair<const std::uint64_t*, std::size_t> whole_words(std::span<const std::byte> range) {
+    const auto first = (reinterpret_cast<std::uintptr_t>(range.data()) + 7) / 8 * 8;
+    const auto last = (reinterpret_cast<std::uintptr_t>(range.data()) + range.size()) / 8 * 8;
+    if (last <= first) return {nullptr, 0};
+    return {reinterpret_cast<const std::uint64_t*>(first), (last - first) / 8};
+  }
+  // 2 MiB-aligned, advised to be backed by 2 MiB pages.
+  static std::shared_ptr<std::byte[]> huge_page_bytes(std::size_t bytes) {
+    constexpr std::size_t kPage = std::size_t{2} << 20;
+    const std::size_t size = (bytes + kPage - 1) / kPage * kPage;
+    void* p = std::aligned_alloc(kPage, size);
+    if (!p) throw std::bad_alloc();
+#if defined(MADV_HUGEPAGE)
+    ::madvise(p, size, MADV_HUGEPAGE);
+#endif
+    return std::shared_ptr<std::byte[]>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });
+  }
 };
 
 // Bytes one decode step reads: its matrices (decode_weights) and one embedding row.
@@ -553,7 +597,7 @@ int cmd_bench(const Args& a) {
   std::cout << "in 2 MiB pages: " << 100 * model_huge << "% of the weights' mapping, " << 100 * probe_huge << "% of the probe's buffer\n";
   nlohmann::ordered_json accuracy;
   if (a.has("--text")) {  // int8 weights or bf16 activations vs the exact model, token by token over real text
-    auto exact = rwkv7::Model::load(a.get("--model"));
+    auto exact = Model::load(a.get("--model"));
     AnyTokenizer tok = tokenizer_for(a, exact);
     auto ids = tok.get->encode(read_file(a.get("--text")));
     ids.resize(std::min<std::size_t>(ids.size(), a.integer("--accuracy-tokens", 1000, 1u << 20)));

@@ -9,12 +9,15 @@
 namespace rwkv7 {
 
 // Feed `tokens` to `state`, then write the logits of the last token (all vocabulary rows, or only `rows` when
-// given) to `logits`.
-struct ForwardRequest {
-  State* state = nullptr;
+// given) to `logits` (host memory). StateT is the backend's state type (rwkv7::State on the CPU).
+template <class StateT>
+struct ForwardRequestOf {
+  StateT* state = nullptr;
   std::span<const Token> tokens;
   float* logits = nullptr;
   std::span<const Token> rows;  // empty = every row of the head
 };
+
+using ForwardRequest = ForwardRequestOf<State>;
 
 }  // namespace rwkv7

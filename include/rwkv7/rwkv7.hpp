@@ -6,10 +6,6 @@
 //   auto logits = model.forward(tok.encode("User: hi\n\nAssistant:"), state);
 #pragma once
 
-#define RWKV7_VERSION_MAJOR 0
-#define RWKV7_VERSION_MINOR 1
-#define RWKV7_VERSION_PATCH 0
-
 #include "error.hpp"
 #include "generate/generator.hpp"
 #include "generate/prefix_cache.hpp"
@@ -20,3 +16,4 @@
 #include "tokenizer/tokenizer.hpp"
 #include "tokenizer/utf8_stream.hpp"
 #include "tokenizer/world_tokenizer.hpp"
+#include "version.hpp"

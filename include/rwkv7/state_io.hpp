@@ -13,7 +13,9 @@
 #include <string>
 
 #include "error.hpp"
-#include "model/weights.hpp"
+#include "detail/fnv1a.hpp"
+#include "io/file_bytes.hpp"
+#include "model/config.hpp"
 #include "state.hpp"
 
 namespace rwkv7 {

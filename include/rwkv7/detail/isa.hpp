@@ -1,5 +1,5 @@
 // rwkv7/detail/isa.hpp — names the instruction set this translation unit is compiled for: RWKV7_ISA is the
-// rwkv7::Isa enumerator (options.hpp) for the flags in effect.
+// rwkv7::Isa enumerator (backend/cpu/options.hpp) for the flags in effect.
 //
 // Everything the compiler builds differently per instruction set (element loaders, kernels, layers, the CPU
 // backend, its thread pool) lives in the inline namespace RWKV7_ISA_NAMESPACE. With the compiled dispatch

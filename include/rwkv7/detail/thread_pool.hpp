@@ -50,8 +50,10 @@ class ThreadPool {
   // part and runs it front to back in chunks (so its rows stay one memory stream); a thread that finishes early
   // takes chunks from the back of the others' parts, which evens out cores that stream at different speeds
   // (up to ~10% apart on the development VM, and that core's thread made every other one wait). Chunk
-  // boundaries fall on multiples of `grain`. Calls from several threads at once are serialised.
-  void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& fn, std::size_t grain = 1) {
+  // boundaries fall on multiples of `grain`. fn's third argument is the index of the thread running the piece
+  // (0 = the caller), for per-thread scratch. Calls from several threads at once are serialised.
+  using Job = std::function<void(std::size_t, std::size_t, unsigned)>;
+  void parallel_for(std::size_t n, const Job& fn, std::size_t grain = 1) {
     std::lock_guard<std::mutex> call(call_mu_);
     job_ = &fn;
     const std::size_t grains = (n + grain - 1) / grain;
@@ -97,9 +99,9 @@ class ThreadPool {
 
   void run_part(unsigned w) {
     std::size_t begin, end;
-    while (claim<true>(parts_[w], begin, end)) (*job_)(begin, end);
+    while (claim<true>(parts_[w], begin, end)) (*job_)(begin, end, w);
     for (unsigned k = 1; k < size_; ++k)
-      while (claim<false>(parts_[(w + k) % size_], begin, end)) (*job_)(begin, end);
+      while (claim<false>(parts_[(w + k) % size_], begin, end)) (*job_)(begin, end, w);
   }
 
   void work(unsigned w) {
@@ -129,8 +131,35 @@ class ThreadPool {
   std::condition_variable cv_;
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<unsigned> pending_{0};
-  const std::function<void(std::size_t, std::size_t)>* job_ = nullptr;
+  const Job* job_ = nullptr;
   bool stop_ = false;
+};
+
+// Runs the parallel parts of a forward call: on the pool's threads when there is one and the work is worth
+// waking them for, else on the caller's thread.
+class Executor {
+ public:
+  Executor() = default;
+  explicit Executor(ThreadPool* pool) : pool_(pool) {}
+
+  unsigned threads() const { return pool_ ? pool_->size() : 1; }
+
+  // f(begin, end, thread) over [0, count) independent items of about `work` operations each; pieces start on
+  // multiples of `grain`; `thread` < threads() names the thread running the piece.
+  template <class F>
+  void parallel_indexed(std::size_t count, std::size_t work, F&& f, std::size_t grain = 1) const {
+    if (pool_ && pool_->size() > 1 && count > 1 && count * work >= kParallelWork) pool_->parallel_for(count, f, grain);
+    else f(std::size_t{0}, count, 0u);
+  }
+  template <class F>
+  void parallel(std::size_t count, std::size_t work, F&& f, std::size_t grain = 1) const {
+    parallel_indexed(count, work, [&](std::size_t begin, std::size_t end, unsigned) { f(begin, end); }, grain);
+  }
+
+ private:
+  // Below this many operations a job is not worth waking other threads for.
+  static constexpr std::size_t kParallelWork = 1 << 16;
+  ThreadPool* pool_ = nullptr;
 };
 
 }  // namespace RWKV7_ISA_NAMESPACE

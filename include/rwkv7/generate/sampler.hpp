@@ -10,7 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "../backend/cpu.hpp"
+#include "../error.hpp"
+#include "../token.hpp"
 #include "../tokenizer/tokenizer.hpp"
 
 namespace rwkv7 {

@@ -20,9 +20,16 @@ inline void parse_hf_config(std::string_view text, const std::string& name, Tens
   if (!cfg.is_object()) fail(Errc::format, name + ": expected a JSON object");
   for (const char* key : {"hidden_size", "num_hidden_layers", "head_dim", "vocab_size", "intermediate_size", "norm_eps",
                           "v_low_rank_dim"}) {
-    if (cfg.contains(key) && cfg[key].is_number()) table.hints[key] = cfg[key].get<double>();
+    if (cfg.contains(key) && cfg[key].is_number()) table.metadata[key] = MetaValue::of_real(cfg[key].get<double>());
   }
-  if (cfg.contains("attn") && !cfg["attn"].is_null()) table.hints["hybrid_attention"] = 1;
+  if (cfg.contains("model_type") && cfg["model_type"].is_string()) table.metadata["model_type"] = MetaValue::of_string(cfg["model_type"].get<std::string>());
+  if (cfg.contains("architectures") && cfg["architectures"].is_array()) {
+    std::vector<MetaValue> names;
+    for (const auto& a : cfg["architectures"])
+      if (a.is_string()) names.push_back(MetaValue::of_string(a.get<std::string>()));
+    table.metadata["architectures"] = MetaValue::of_array(std::move(names));
+  }
+  if (cfg.contains("attn") && !cfg["attn"].is_null()) table.metadata["hybrid_attention"] = MetaValue::of_integer(1);
 }
 
 inline void read_hf_config(const std::string& path, TensorTable& table) {

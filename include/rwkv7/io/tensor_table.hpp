@@ -9,49 +9,10 @@
 
 #include "../error.hpp"
 #include "file_bytes.hpp"
+#include "metadata.hpp"
+#include "tensor.hpp"
 
 namespace rwkv7 {
-
-// Storage types the library computes with. Anything else is kept as `unsupported` so a file with an extra
-// int64 tensor still loads; using such a tensor is an Errc::dtype error that names it.
-// q8 is never read from a file: it is the library's own int8 format (one fp32 scale per row), made at load.
-enum class DType { f32, f16, bf16, q8, unsupported };
-
-inline const char* dtype_name(DType t) {
-  switch (t) {
-    case DType::f32: return "fp32";
-    case DType::f16: return "fp16";
-    case DType::bf16: return "bf16";
-    case DType::q8: return "int8";
-    case DType::unsupported: return "unsupported";
-  }
-  return "?";
-}
-
-inline std::size_t dtype_size(DType t) { return t == DType::f32 ? 4 : t == DType::q8 ? 1 : 2; }
-
-using Shape = std::vector<std::int64_t>;
-
-inline std::string shape_str(const Shape& s) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
-  return out + "]";
-}
-
-// Non-owning view of one contiguous row-major tensor inside a FileBytes.
-struct TensorView {
-  std::string name;
-  DType dtype = DType::unsupported;
-  std::string source_dtype;  // the file's own spelling, for messages about unsupported types
-  Shape shape;
-  const std::byte* data = nullptr;
-
-  std::int64_t numel() const {
-    std::int64_t n = 1;
-    for (auto d : shape) n *= d;
-    return n;
-  }
-};
 
 // All tensors of one file. Owns the bytes, so views stay valid as long as the table (or a copy) lives.
 class TensorTable {
@@ -75,8 +36,8 @@ class TensorTable {
   const std::string& format() const { return format_; }
   const FileBytes& bytes() const { return bytes_; }
 
-  // Extra facts a format carries beside the tensors (config.json fields for HF checkpoints).
-  std::map<std::string, double> hints;
+  // What the file says beside its tensors (config.json fields for HF checkpoints).
+  Metadata metadata;
 
  private:
   FileBytes bytes_;

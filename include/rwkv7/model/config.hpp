@@ -4,12 +4,16 @@
 #include <cstdint>
 #include <string>
 
+#include "architecture.hpp"
+
 namespace rwkv7 {
 
 struct ModelConfig {
+  Architecture arch;
   std::int64_t n_layer = 0;
   std::int64_t n_embd = 0;     // C
   std::int64_t n_head = 0;     // H
+  std::int64_t n_kv_head = 0;  // heads of key and value before they are repeated to H (= H in x070)
   std::int64_t head_size = 0;  // N; H*N == C
   std::int64_t dim_ffn = 0;    // F
   std::int64_t vocab_size = 0; // V

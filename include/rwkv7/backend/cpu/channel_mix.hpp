@@ -1,11 +1,13 @@
-// rwkv7/layers/channel_mix.hpp — RWKV-7 ChannelMix (the FFN): token shift, squared-ReLU key, value projection.
+// rwkv7/backend/cpu/channel_mix.hpp — RWKV-7 ChannelMix (the FFN): token shift, squared-ReLU key, value projection.
 #pragma once
 
 #include <vector>
 
-#include "../backend/cpu_matvec.hpp"
+#include "../../kernels/matmul.hpp"
+#include "../../model/weights.hpp"
+#include "../../quant/element.hpp"
 #include "columns.hpp"
-#include "../detail/isa.hpp"
+#include "../../detail/isa.hpp"
 
 namespace rwkv7::detail {
 inline namespace RWKV7_ISA_NAMESPACE {
@@ -28,14 +30,14 @@ class ChannelMix {
     float* h = s.h.get(n, F_);
     auto kept = [this](State& st) { return st.ffn_shift(layer_); };
     const float* const* prev = s.shift.inputs(xn, C, segments, n, kept);
-    matmul.parallel(n, 2 * C, [&](std::size_t c0, std::size_t c1) {
+    matmul.exec.parallel(n, 2 * C, [&](std::size_t c0, std::size_t c1) {
       for (std::size_t c = c0; c < c1; ++c)
         for (std::size_t i = 0; i < C; ++i) xk[c * C + i] = xn[c * C + i] + (prev[c][i] - xn[c * C + i]) * x_k_[i];
     });
     TokenShift::keep_last(xn, C, segments, kept);
     matmul(w_.key, xk, n, h);
     const auto F = static_cast<std::size_t>(F_);
-    matmul.parallel(n, 2 * F, [&](std::size_t c0, std::size_t c1) {
+    matmul.exec.parallel(n, 2 * F, [&](std::size_t c0, std::size_t c1) {
       for (std::size_t i = c0 * F; i < c1 * F; ++i) h[i] = h[i] > 0.0f ? h[i] * h[i] : 0.0f;
     });
     matmul(w_.value, h, n, out);

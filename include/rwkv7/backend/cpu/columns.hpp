@@ -1,4 +1,4 @@
-// rwkv7/layers/columns.hpp — how a chunk of work is laid out: n columns (one token each), grouped into
+// rwkv7/backend/cpu/columns.hpp — how a chunk of work is laid out: n columns (one token each), grouped into
 // segments that each continue one sequence's State. A prefill chunk is one segment of many columns; a batch
 // step is many segments of one column each.
 #pragma once
@@ -7,9 +7,9 @@
 #include <cstddef>
 #include <vector>
 
-#include "../detail/cache_aligned.hpp"
-#include "../state.hpp"
-#include "../detail/isa.hpp"
+#include "../../detail/cache_aligned.hpp"
+#include "../../detail/isa.hpp"
+#include "../../state.hpp"
 
 namespace rwkv7::detail {
 inline namespace RWKV7_ISA_NAMESPACE {

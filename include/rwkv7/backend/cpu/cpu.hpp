@@ -1,5 +1,6 @@
-// rwkv7/backend/cpu.hpp — the CPU backend: prepares the weight view for the CPU (small tensors to fp32, large
-// matrices used in place) and runs chunks of tokens through the layers.
+// rwkv7/backend/cpu/cpu.hpp — the CPU backend (backend/contract.hpp): prepares the weight view for the CPU (small
+// tensors to fp32, large matrices used in place), keeps states in host memory (rwkv7::State) and runs chunks of
+// tokens through the layers of backend/cpu/.
 #pragma once
 
 #include <cstdint>
@@ -7,11 +8,14 @@
 #include <span>
 #include <vector>
 
-#include "../detail/isa.hpp"
-#include "../forward_request.hpp"
-#include "../layers/channel_mix.hpp"
-#include "../layers/time_mix.hpp"
-#include "../options.hpp"
+#include "../../detail/isa.hpp"
+#include "../../detail/scratch_pool.hpp"
+#include "../../forward_request.hpp"
+#include "../../options.hpp"
+#include "../../quant/element.hpp"
+#include "channel_mix.hpp"
+#include "options.hpp"
+#include "time_mix.hpp"
 
 namespace rwkv7::backend {
 inline namespace RWKV7_ISA_NAMESPACE {
@@ -20,17 +24,26 @@ inline namespace RWKV7_ISA_NAMESPACE {
 template <class K>
 class CpuWith {
  public:
-  // Columns per pass: enough to reuse each weight row from cache many times, small enough that activations
-  // stay ~9 MB however long the prompt. 1-thread prefill, seed-000 shape, against 64: +12% with bf16
-  // activations, +4% exact; 256 was slower again for the exact kernels (activations leave L2).
+  using StateType = State;
+  using Options = CpuOptions;
+
+  // Columns per pass: enough to reuse each weight row from cache many times, small enough that activations stay
+  // ~9 MB however long the prompt (docs/performance.md, "chunk width").
   static constexpr std::size_t kMaxColumns = 128;
 
-  explicit CpuWith(const ModelWeights& w, const LoadOptions& opts = {})
-      : bf16_activations_(opts.activations == Activations::bf16), c_(w.config), emb_(w.emb), head_(w.head), ln0_w_(detail::to_float(w.ln0_w)), ln0_b_(detail::to_float(w.ln0_b)),
-        ln_out_w_(detail::to_float(w.ln_out_w)), ln_out_b_(detail::to_float(w.ln_out_b)) {
+  CpuWith(ModelWeights weights, const LoadOptions& load, const CpuOptions& opts)
+      : weights_(std::make_unique<const ModelWeights>(std::move(weights))), bf16_activations_(load.activations == Activations::bf16), c_(weights_->config) {
     if (opts.isa != Isa::best && opts.isa != Isa::RWKV7_ISA)
-      detail::fail(Errc::argument, std::string("LoadOptions::isa: this program runs the ") + isa_name(Isa::RWKV7_ISA) + " kernels it was compiled for, not " +
+      detail::fail(Errc::argument, std::string("CpuOptions::isa: this program runs the ") + isa_name(Isa::RWKV7_ISA) + " kernels it was compiled for, not " +
                                        isa_name(opts.isa) + " (link rwkv7::dispatch to choose at run time)");
+    if (c_.arch.variant != Variant::x070)
+      detail::fail(Errc::config, weights_->table.file() + ": the CPU backend does not run the " + variant_name(c_.arch.variant) + " variant yet");
+    const ModelWeights& w = *weights_;
+    emb_ = w.emb;
+    head_ = w.head;
+    ln0_w_ = detail::to_float(w.ln0_w), ln0_b_ = detail::to_float(w.ln0_b);
+    ln_out_w_ = detail::to_float(w.ln_out_w), ln_out_b_ = detail::to_float(w.ln_out_b);
+    set_threads(opts.threads);
     for (std::size_t i = 0; i < w.layers.size(); ++i) {
       const LayerWeights& L = w.layers[i];
       const auto li = static_cast<std::int64_t>(i);
@@ -44,9 +57,11 @@ class CpuWith {
   // for a lone token, so results do not depend on how work is chunked or batched.
   void forward(std::span<const ForwardRequest> requests) const {
     const std::size_t C = static_cast<std::size_t>(c_.n_embd);
-    // Scratch is per thread and reused across calls, so a decode step allocates nothing once warm.
-    static thread_local Workspace ws;
-    const detail::MatMul<K> matmul{pool_.get(), bf16_activations_ ? &ws.bf16_activations : nullptr, &ws.permuted_activations};
+    const auto lease = scratch_->lease();
+    Workspace& ws = *lease;
+    const detail::Executor exec(pool_.get());
+    if (ws.kernels.size() < exec.threads()) ws.kernels.resize(exec.threads());
+    const detail::MatMul<K> matmul{exec, ws.kernels.data(), bf16_activations_ ? &ws.bf16_activations : nullptr, &ws.permuted_activations};
     std::vector<std::size_t>& done = ws.done;
     done.assign(requests.size(), 0);
     std::size_t next = 0;  // first request with tokens left
@@ -78,7 +93,7 @@ class CpuWith {
         }
       // x ← x + delta (unless first), then xn = LayerNorm(x), column by column.
       auto residual_then_norm = [&](bool add, const std::vector<float>& w, const std::vector<float>& b) {
-        matmul.parallel(n, 8 * C, [&](std::size_t c0, std::size_t c1) {
+        exec.parallel(n, 8 * C, [&](std::size_t c0, std::size_t c1) {
           for (std::size_t c = c0; c < c1; ++c) {
             if (add)
               for (std::size_t i = c * C; i < (c + 1) * C; ++i) x[i] += delta[i];
@@ -122,7 +137,9 @@ class CpuWith {
     std::vector<detail::Segment> segments;
     detail::CacheAlignedVector<std::uint16_t> bf16_activations;
     detail::CacheAlignedVector<float> permuted_activations;
+    std::vector<detail::KernelScratch> kernels;  // one per thread of the executor
   };
+  std::unique_ptr<const ModelWeights> weights_;  // owns the file bytes every view below points into
   bool bf16_activations_;
   ModelConfig c_;
   TensorView emb_;
@@ -130,8 +147,20 @@ class CpuWith {
   std::vector<float> ln0_w_, ln0_b_, ln_out_w_, ln_out_b_;
   std::vector<Layer> layers_;
   std::shared_ptr<detail::ThreadPool> pool_;
+  std::unique_ptr<detail::ScratchPool<Workspace>> scratch_ = std::make_unique<detail::ScratchPool<Workspace>>();
 
  public:
+  const ModelConfig& config() const { return c_; }
+  const ModelWeights& weights() const { return *weights_; }
+  State new_state() const { return State(c_); }
+  State clone_state(const State& s) const { return s; }
+  void reset_state(State& s) const { s.reset(); }
+  void to_host(const State& s, State& host) const { host = s; }
+  void from_host(const State& host, State& s) const {
+    if (!host.matches(c_)) detail::fail(Errc::state, "from_host: the state was made for a different model shape");
+    s = host;
+  }
+
   // Threads used inside each call (1 = the calling thread only). Results do not depend on it.
   void set_threads(unsigned n) { pool_ = n > 1 ? std::make_shared<detail::ThreadPool>(n) : nullptr; }
   unsigned threads() const { return pool_ ? pool_->size() : 1; }

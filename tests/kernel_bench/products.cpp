@@ -1,8 +1,10 @@
+// An internals probe, not a unit test: it drives rwkv7::detail::MatMul directly, which bench/ (public API only)
+// must not.
 // Matrix-product throughput of the CPU kernels on the seed-000 shapes (768×768, 2688×768, 768×2688, bf16
 // weights) over a 128-column prefill pass, one thread: fp32 activations (row-dot tiles, the exact path) and bf16
 // activations (packed AVX512-BF16 kernels where the CPU has them). Each is reported against this core's
 // multiply-add peak for its instruction, measured in the same run by a loop of independent accumulators.
-//   rwkv7_bench_products [COLUMNS]   (default 128); last line: one JSON object
+//   rwkv7_kernel_bench [COLUMNS]   (default 128); last line: one JSON object
 #include <rwkv7/rwkv7.hpp>
 
 #include <algorithm>
@@ -60,7 +62,8 @@ double products_mac_per_s(std::size_t columns, bool bf16_activations) {
     m.out = static_cast<std::int64_t>(s.out);
     rwkv7::detail::CacheAlignedVector<std::uint16_t> rounded;
     rwkv7::detail::CacheAlignedVector<float> permuted;  // as the model's workspace: exact chunks take the widened-row kernels
-    const rwkv7::detail::MatMul<rwkv7::detail::SimdKernels> matmul{nullptr, bf16_activations ? &rounded : nullptr, &permuted};
+    std::vector<rwkv7::detail::KernelScratch> scratch(1);
+    const rwkv7::detail::MatMul<rwkv7::detail::SimdKernels> matmul{{}, scratch.data(), bf16_activations ? &rounded : nullptr, &permuted};
     double best = 1e30;
     for (int rep = 0; rep < 7; ++rep) {
       const auto t0 = Clock::now();
@@ -78,7 +81,7 @@ double products_mac_per_s(std::size_t columns, bool bf16_activations) {
 int main(int argc, char** argv) {
   const long columns = argc > 1 ? std::atol(argv[1]) : 128;
   if (argc > 2 || columns < 1 || columns > 4096) {
-    std::cerr << "usage: rwkv7_bench_products [COLUMNS (1-4096, default 128)]\n";
+    std::cerr << "usage: rwkv7_kernel_bench [COLUMNS (1-4096, default 128)]\n";
     return 2;
   }
   const auto n = static_cast<std::size_t>(columns);
@@ -101,7 +104,7 @@ int main(int argc, char** argv) {
 }
 #else
 int main() {
-  std::cerr << "rwkv7_bench_products: this build has no SIMD kernels (RWKV7_SIMD 0)\n";
+  std::cerr << "rwkv7_kernel_bench: this build has no SIMD kernels (RWKV7_SIMD 0)\n";
   return 2;
 }
 #endif

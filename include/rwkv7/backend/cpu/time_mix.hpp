@@ -1,15 +1,17 @@
-// rwkv7/layers/time_mix.hpp — RWKV-7 TimeMix (the "attention" of RWKV): token shift, LoRA gates, WKV, GroupNorm.
+// rwkv7/backend/cpu/time_mix.hpp — RWKV-7 TimeMix (the "attention" of RWKV): token shift, LoRA gates, WKV, GroupNorm.
 // Matrix products run over all columns of a chunk at once; the WKV recurrence runs column by column.
 #pragma once
 
 #include <cmath>
 #include <vector>
 
-#include "../backend/cpu_matvec.hpp"
+#include "../../kernels/matmul.hpp"
+#include "../../model/weights.hpp"
+#include "../../quant/element.hpp"
 #include "columns.hpp"
-#include "norm.hpp"
-#include "wkv7.hpp"
-#include "../detail/isa.hpp"
+#include "../../kernels/norm.hpp"
+#include "../../kernels/wkv7.hpp"
+#include "../../detail/isa.hpp"
 
 namespace rwkv7::detail {
 inline namespace RWKV7_ISA_NAMESPACE {
@@ -42,7 +44,7 @@ class TimeMix {
     // Token shift: x + (x_prev − x) ⊙ x_Q; afterwards the State keeps each segment's last input.
     auto kept = [this](State& st) { return st.att_shift(layer_); };
     const float* const* prev = s.shift.inputs(xn, C, segments, n, kept);
-    matmul.parallel(n, 12 * C, [&](std::size_t c0, std::size_t c1) {
+    matmul.exec.parallel(n, 12 * C, [&](std::size_t c0, std::size_t c1) {
       for (std::size_t c = c0; c < c1; ++c) {
         const float* x = xn + c * C;
         for (std::size_t i = 0; i < C; ++i) {
@@ -87,7 +89,7 @@ class TimeMix {
     // From here to the output projection every step reads and writes only its own head's channels (the gates'
     // finish, the recurrence, GroupNorm, bonus and output gate), so threads take whole heads through all of it.
     const auto N = static_cast<std::size_t>(N_);
-    matmul.parallel(static_cast<std::size_t>(H_), n * (4 * N * N + 60 * N), [&](std::size_t h0, std::size_t h1) {
+    matmul.exec.parallel(static_cast<std::size_t>(H_), n * (4 * N * N + 60 * N), [&](std::size_t h0, std::size_t h1) {
       for (std::size_t h = h0; h < h1; ++h) {
         for (std::size_t c = 0; c < n; ++c) finish(c * C + h * N, v_first, w, a, v, k, kk, kka, tmp);
         // The recurrence: in sequence order within each segment, on that segment's state.
@@ -155,7 +157,7 @@ class TimeMix {
   template <class F>
   static void apply(const MatMul<K>& matmul, float* x, std::size_t n, std::int64_t width, F f) {
     const auto W = static_cast<std::size_t>(width);
-    matmul.parallel(n, 20 * W, [&](std::size_t c0, std::size_t c1) {
+    matmul.exec.parallel(n, 20 * W, [&](std::size_t c0, std::size_t c1) {
       for (std::size_t c = c0; c < c1; ++c) {
         float* column = x + c * W;
         K::elementwise(W, [&](auto lanes, std::size_t i) { lanes.store(column, i, f(lanes, lanes.load(column, i))); });

@@ -1,4 +1,4 @@
-// rwkv7/backend/cpu_matvec.hpp — Y = W X over fp32/fp16/bf16 weights read in place from the file, for one
+// rwkv7/kernels/matmul.hpp — Y = W X over fp32/fp16/bf16 weights read in place from the file, for one
 // or several columns (tokens of a chunk, or one token of each of several sequences). Decoding reads every
 // weight once per token, so this is where the time goes; with several columns each weight row is read once
 // from memory and reused from cache for every column.
@@ -15,14 +15,15 @@
 #include <vector>
 
 #include "../detail/cache_aligned.hpp"
-#include "../detail/half.hpp"
+#include "../detail/isa.hpp"
 #include "../detail/thread_pool.hpp"
-#include "../model/weights.hpp"
-#include "../layers/wkv7.hpp"
+#include "../io/tensor.hpp"
+#include "../quant/int8.hpp"
+#include "../quant/widen.hpp"
 #include "lanes.hpp"
 #include "packed_bf16.hpp"
 #include "simd_dot.hpp"
-#include "../detail/isa.hpp"
+#include "wkv7.hpp"
 
 namespace rwkv7::detail {
 inline namespace RWKV7_ISA_NAMESPACE {
@@ -119,9 +120,6 @@ struct SimdKernels {
 using SimdKernels = ExactKernels;  // no SIMD instruction set here: the reference kernels are the fast path
 #endif
 
-// Below this many multiply-adds a matrix product is not worth waking other threads for.
-constexpr std::size_t kParallelWork = 1 << 16;
-
 template <class F>
 inline void with_loader(DType t, F&& f) {
   switch (t) {
@@ -129,13 +127,24 @@ inline void with_loader(DType t, F&& f) {
     case DType::bf16: f(LoadBF16{}); break;
     case DType::f16: f(LoadF16{}); break;
     case DType::q8: f(LoadQ8{}); break;
-    case DType::unsupported: fail(Errc::dtype, "a tensor with an unsupported dtype reached a kernel");
+    case DType::q8_0:
+    case DType::q4_0:
+    case DType::unsupported: fail(Errc::dtype, std::string("a tensor encoded as ") + dtype_name(t) + " reached a kernel");
   }
 }
 
+// Buffers one thread's share of a product keeps between calls (growing them per product would cost page faults
+// that outweigh the work). Owned by whoever owns the call's scratch, one per thread of its executor.
+struct KernelScratch {
+  CacheAlignedVector<float> wide, sums;  // widened bf16 rows and partial sums (exact chunk products)
+  std::vector<std::uint32_t> packed;     // repacked bf16 rows (bf16-activation chunk products)
+};
+
 template <class K>
 struct MatMul {
-  ThreadPool* pool = nullptr;
+  Executor exec;
+  // One per thread of exec; products whose kernels keep no buffers (one column, int8, fp32) do not touch it.
+  KernelScratch* scratch = nullptr;
   // Activations::bf16: activations entering products with bf16 weights are rounded to bf16 here (AVX512-BF16 then
   // multiplies them at twice the fp32 rate). Null for exact fp32 activations.
   CacheAlignedVector<std::uint16_t>* bf16_activations = nullptr;
@@ -151,9 +160,9 @@ struct MatMul {
     std::size_t n;
     float* y;
     std::size_t count, work, grain;  // output rows; multiply-adds per row
-    void (*run)(const Rows&, std::size_t begin, std::size_t end);
+    void (*run)(const Rows&, std::size_t begin, std::size_t end, KernelScratch* scratch);
     const float* permuted = nullptr;  // x through K::permute_rounds, column by column, where the kernels take it
-    void operator()(std::size_t begin, std::size_t end) const { run(*this, begin, end); }
+    void operator()(std::size_t begin, std::size_t end, KernelScratch* scratch) const { run(*this, begin, end, scratch); }
   };
   struct Product {
     const Linear& m;
@@ -166,7 +175,7 @@ struct MatMul {
     if (m.transposed) return transposed(m, x, n, y);
     const std::size_t size = static_cast<std::size_t>(m.in) * n;
     const Rows r = rows_of(m, x, n, y, rounding_buffer(size), permuting_buffer(size));
-    parallel(r.count, r.work, r, r.grain);
+    exec.parallel_indexed(r.count, r.work, [&](std::size_t begin, std::size_t end, unsigned t) { r(begin, end, thread_scratch(t)); }, r.grain);
   }
 
   // Independent products over the same n columns, and `items` other independent pieces of work of about
@@ -199,22 +208,13 @@ struct MatMul {
     for (std::size_t p = 0; p < count; ++p) first[p + 1] = first[p] + (rows[p].count + grain - 1) / grain * grain;
     const std::size_t units = first[count];
     if (units == 0) return;
-    parallel(units, (work + units - 1) / units, [&](std::size_t begin, std::size_t end) {
+    exec.parallel_indexed(units, (work + units - 1) / units, [&](std::size_t begin, std::size_t end, unsigned t) {
       for (std::size_t i = (begin + grain - 1) / grain; i * grain < std::min(end, first[0]); ++i) item(i);
       for (std::size_t p = 0; p < count; ++p) {
         const std::size_t lo = std::max(begin, first[p]), hi = std::min(end, first[p] + rows[p].count);
-        if (lo < hi) rows[p](lo - first[p], hi - first[p]);
+        if (lo < hi) rows[p](lo - first[p], hi - first[p], thread_scratch(t));
       }
     }, grain);
-  }
-
-  // f(begin, end) over [0, count) independent items of about `work` operations each, on one thread when the
-  // total is too small to be worth waking the others; pieces start on multiples of `grain`. The products use it,
-  // and it is lent to the layers' elementwise phases.
-  template <class F>
-  void parallel(std::size_t count, std::size_t work, F&& f, std::size_t grain = 1) const {
-    if (pool && pool->size() > 1 && count > 1 && count * work >= kParallelWork) pool->parallel_for(count, f, grain);
-    else f(std::size_t{0}, count);
   }
 
   // Only the listed output rows (a partial LM head) for one column: y[j] = (W x)[ids[j]].
@@ -224,7 +224,7 @@ struct MatMul {
       using Load = decltype(load);
       auto row_of = [&](std::size_t k) { return std::size_t{ids[k]}; };
       auto run = [&](const auto* xk) {
-        parallel(ids.size(), in, [&](std::size_t begin, std::size_t end) {
+        exec.parallel(ids.size(), in, [&](std::size_t begin, std::size_t end) {
           tiles<Load, kTileRows>(m.w.data, m.row_scale, in, xk, 1, row_of, y, ids.size(), begin, end);
         }, kTileRows);
       };
@@ -241,6 +241,10 @@ struct MatMul {
   // each activation vector 4 rows. A single column (decoding) is memory-bound; how many rows its tiles take is
   // the kernel set's decode_rows (see simd_dot.hpp). The LoRA factors go in tiles of kTileColumns.
   static constexpr std::size_t kTileRows = 4, kTileColumns = 4;
+
+  // The scratch of thread t; kernels that keep buffers only run where the caller gave some (a MatMul without
+  // scratch has no rounding or permuting buffers either, so it never picks them).
+  KernelScratch* thread_scratch(unsigned t) const { return scratch ? scratch + t : nullptr; }
 
   // Where this call's activations are rounded to bf16 (room for `count`), or null for fp32 activations.
   std::uint16_t* rounding_buffer(std::size_t count) const {
@@ -264,6 +268,7 @@ struct MatMul {
   // (bf16 weights and a rounding buffer), or permutes x into `permuted` for the unpacks' lane order (bf16 weights,
   // fp32 activations; once per product, whatever the threads' ranges), and picks the routine for this weight type and column count.
   Rows rows_of(const Linear& m, const float* x, std::size_t n, float* y, std::uint16_t* rounded, float* permuted) const {
+    if ((rounded || permuted) && !scratch) fail(Errc::argument, "MatMul: activation buffers without per-thread scratch");
     const auto in = static_cast<std::size_t>(m.in);
     Rows r{&m, x, n, y, static_cast<std::size_t>(m.out), in * n, 1, nullptr};
     with_loader(m.w.dtype, [&](auto load) {
@@ -318,7 +323,7 @@ struct MatMul {
     with_loader(m.w.dtype, [&](auto load) {
       using Load = decltype(load);
       const std::size_t column_tiles = (n + kTileColumns - 1) / kTileColumns;
-      parallel(column_tiles, kTileColumns * in * out, [&](std::size_t t0, std::size_t t1) {
+      exec.parallel(column_tiles, kTileColumns * in * out, [&](std::size_t t0, std::size_t t1) {
         const std::size_t first = t0 * kTileColumns, last = std::min(n, t1 * kTileColumns);
         for_column_tiles<kTileColumns>(last - first, [&](std::size_t c, auto width) {
           constexpr std::size_t Cw = decltype(width)::value;
@@ -350,7 +355,7 @@ struct MatMul {
 
   // One column, rows one at a time: each thread streams its contiguous range.
   template <class Load, class Act>
-  static void decode_range(const Rows& r, std::size_t begin, std::size_t end) {
+  static void decode_range(const Rows& r, std::size_t begin, std::size_t end, KernelScratch*) {
     const auto in = static_cast<std::size_t>(r.m->in);
     K::template dot_rows<Load>(r.m->w.data + begin * in * Load::size, in * Load::size, end - begin, static_cast<const Act*>(r.x), r.permuted, in,
                                r.y + begin);
@@ -359,7 +364,7 @@ struct MatMul {
   }
 
   template <class Load, std::size_t R, class Act>
-  static void tile_range(const Rows& r, std::size_t begin, std::size_t end) {
+  static void tile_range(const Rows& r, std::size_t begin, std::size_t end, KernelScratch*) {
     tiles<Load, R>(r.m->w.data, r.m->row_scale, static_cast<std::size_t>(r.m->in), static_cast<const Act*>(r.x), r.n,
                    identity, r.y, r.count, begin, end);
   }
@@ -371,14 +376,15 @@ struct MatMul {
   // One thread, 128 columns: 2 tiles ran faster than 1 or 3; blocks of 24 rounds (3 KiB of fp32 a row) faster
   // than 16, 32 or 48 (at 32 the 4 KiB stride between the buffer's rows aliases in L1).
   static constexpr std::size_t kWidenedTiles = 2, kWidenedRounds = 24;
-  static void widened_range(const Rows& r, std::size_t begin, std::size_t end) {
+  static void widened_range(const Rows& r, std::size_t begin, std::size_t end, KernelScratch* scratch) {
     if constexpr (K::kUnpackedBf16) {
       constexpr std::size_t R = kTileRows, Cmax = K::template tile_columns<LoadBF16, float>, G = kWidenedTiles, B = kWidenedRounds;
       constexpr std::size_t kSumFloats = 2 * R * Cmax * 16;  // one tile's sums: 2·R·C vectors of 16
       const auto in = static_cast<std::size_t>(r.m->in);
       const std::size_t rounds = in / K::kRound, column_tiles = (r.n + Cmax - 1) / Cmax;
       const auto* x = static_cast<const float*>(r.x);
-      thread_local CacheAlignedVector<float> wide, sums;
+      CacheAlignedVector<float>& wide = scratch->wide;
+      CacheAlignedVector<float>& sums = scratch->sums;
       if (wide.size() < G * R * B * K::kRound) wide.resize(G * R * B * K::kRound);
       if (rounds > B && sums.size() < G * column_tiles * kSumFloats) sums.resize(G * column_tiles * kSumFloats);
       for (std::size_t g = begin; g < end; g += G * R) {
@@ -413,13 +419,11 @@ struct MatMul {
 
   // Chunk products of bf16 weights and bf16 activations through repacked row blocks (packed_bf16.hpp); a block's
   // results do not depend on where it starts.
-  static void packed_range(const Rows& r, std::size_t begin, std::size_t end) {
+  static void packed_range(const Rows& r, std::size_t begin, std::size_t end, KernelScratch* scratch) {
     const auto in = static_cast<std::size_t>(r.m->in);
     const std::size_t pairs = in / 2;
     const auto* x = static_cast<const std::uint16_t*>(r.x);
-    // Kept per thread across calls: a fresh buffer per product was a fresh mmap, and its page faults cost more
-    // than the packing.
-    thread_local std::vector<std::uint32_t> packed;
+    std::vector<std::uint32_t>& packed = scratch->packed;
     if (packed.size() < pairs * K::kPackedRows) packed.resize(pairs * K::kPackedRows);
     for (std::size_t k = begin; k < end; k += K::kPackedRows) {
       const std::size_t live = std::min(K::kPackedRows, end - k);
@@ -467,13 +471,6 @@ struct MatMul {
     }
   }
 };
-
-// A small tensor (mixes, norms, biases) converted to fp32 once, at load.
-inline std::vector<float> to_float(const TensorView& t) {
-  std::vector<float> out(static_cast<std::size_t>(t.numel()));
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] = element(t.data, t.dtype, i);
-  return out;
-}
 
 }  // namespace RWKV7_ISA_NAMESPACE
 }  // namespace rwkv7::detail

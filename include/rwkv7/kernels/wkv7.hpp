@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "../backend/simd_dot.hpp"
+#include "simd_dot.hpp"
 #include "../detail/isa.hpp"
 
 namespace rwkv7::detail {

@@ -6,7 +6,8 @@
 // none (RWKV7_SIMD 0) this header is empty and the reference kernels serve as the fast path.
 #pragma once
 
-#include "../detail/half.hpp"
+#include "../quant/int8.hpp"
+#include "../quant/widen.hpp"
 #include "../detail/isa.hpp"
 
 #if RWKV7_SIMD

@@ -1,11 +1,12 @@
-// rwkv7/detail/half.hpp — bf16 and IEEE fp16 to fp32, bit-exact, with no dependence on compiler half types.
+// rwkv7/quant/widen.hpp — the encodings read as they are: fp32, and bf16 / IEEE fp16 widened to fp32 bit-exactly
+// (no dependence on compiler half types), plus the fp32 → bf16 rounding of Activations::bf16.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 
-#include "../io/tensor_table.hpp"
-#include "isa.hpp"
+#include "../detail/isa.hpp"
+#include "../io/tensor.hpp"
 
 namespace rwkv7::detail {
 inline namespace RWKV7_ISA_NAMESPACE {
@@ -60,28 +61,11 @@ struct Load16 {
   }
 };
 using LoadBF16 = Load16<bf16_to_float>;
-// int8 weights; the per-row scale is applied by the matrix kernel after the dot product.
-struct LoadQ8 {
-  static constexpr std::size_t size = 1;
-  static float at(const std::byte* p, std::size_t i) { return static_cast<float>(static_cast<std::int8_t>(p[i])); }
-};
 using LoadF16 = Load16<f16_to_float>;
 
 // Activation i as fp32: activations are fp32, or bf16 when the model was loaded with Activations::bf16.
 inline float activation(const float* x, std::size_t i) { return x[i]; }
 inline float activation(const std::uint16_t* x, std::size_t i) { return bf16_to_float(x[i]); }
-
-// Element i of a tensor in any supported dtype, as fp32. Unaligned-safe; for cold paths (loading, lookups).
-inline float element(const std::byte* data, DType t, std::size_t i) {
-  switch (t) {
-    case DType::f32: return LoadF32::at(data, i);
-    case DType::bf16: return LoadBF16::at(data, i);
-    case DType::f16: return LoadF16::at(data, i);
-    case DType::q8: return LoadQ8::at(data, i);  // unscaled: only the kernels know the row scales
-    case DType::unsupported: break;
-  }
-  return 0.0f;  // bind_weights refuses unsupported tensors before any element is read
-}
 
 }  // namespace RWKV7_ISA_NAMESPACE
 }  // namespace rwkv7::detail

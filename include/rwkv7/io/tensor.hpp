@@ -1,0 +1,82 @@
+// rwkv7/io/tensor.hpp — the vocabulary every stage shares: element encodings, shapes, and non-owning views of
+// tensors inside file bytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rwkv7 {
+
+// How a tensor's elements are encoded. Anything a reader cannot name is kept as `unsupported` so a file with an
+// extra int64 tensor still loads; using such a tensor is an Errc::dtype error that names it.
+// q8 is never read from a file: it is the library's own int8 encoding (one fp32 scale per row), made at load.
+// q8_0 and q4_0 are GGUF's block encodings (32 elements share one fp16 scale); kernels do not read them directly.
+enum class DType { f32, f16, bf16, q8, q8_0, q4_0, unsupported };
+
+inline const char* dtype_name(DType t) {
+  switch (t) {
+    case DType::f32: return "fp32";
+    case DType::f16: return "fp16";
+    case DType::bf16: return "bf16";
+    case DType::q8: return "int8";
+    case DType::q8_0: return "Q8_0";
+    case DType::q4_0: return "Q4_0";
+    case DType::unsupported: return "unsupported";
+  }
+  return "?";
+}
+
+// Elements per block and bytes per block: 1 element for the plain encodings, 32 for GGUF's block encodings.
+struct Encoding {
+  std::size_t block_elements, block_bytes;
+};
+inline Encoding encoding(DType t) {
+  switch (t) {
+    case DType::f32: return {1, 4};
+    case DType::f16:
+    case DType::bf16: return {1, 2};
+    case DType::q8: return {1, 1};
+    case DType::q8_0: return {32, 34};
+    case DType::q4_0: return {32, 18};
+    case DType::unsupported: break;
+  }
+  return {1, 2};
+}
+// Bytes of one element of a plain (unblocked) encoding.
+inline std::size_t dtype_size(DType t) { return encoding(t).block_bytes; }
+
+using Shape = std::vector<std::int64_t>;
+
+inline std::string shape_str(const Shape& s) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+// Non-owning view of one contiguous row-major tensor inside a FileBytes.
+struct TensorView {
+  std::string name;
+  DType dtype = DType::unsupported;
+  std::string source_dtype;  // the file's own spelling, for messages about unsupported types
+  Shape shape;
+  const std::byte* data = nullptr;
+
+  std::int64_t numel() const {
+    std::int64_t n = 1;
+    for (auto d : shape) n *= d;
+    return n;
+  }
+};
+
+// A matrix used as the linear map y = W x from `in` to `out` values. `transposed` means the file stores W as
+// [in, out] (RWKV-LM keeps its LoRA factors so), which the kernels read column-wise instead of paying for a copy.
+struct Linear {
+  TensorView w;
+  bool transposed = false;
+  std::int64_t in = 0, out = 0;
+  const float* row_scale = nullptr;  // int8 weights: output row o is scaled by row_scale[o]
+};
+
+}  // namespace rwkv7

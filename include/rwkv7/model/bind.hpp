@@ -1,0 +1,222 @@
+// rwkv7/model/bind.hpp — binding: every tensor a variant needs, found by its canonical name through the file's
+// naming scheme, with the config detected from shapes, cross-checked against the file's metadata, and every
+// shape checked. Views only: the data stays in the file bytes.
+#pragma once
+
+#include <cmath>
+#include <string>
+
+#include "fingerprint.hpp"
+#include "naming.hpp"
+#include "weights.hpp"
+
+namespace rwkv7 {
+namespace detail {
+
+class WeightBinder {
+ public:
+  WeightBinder(const TensorTable& table, const NamingScheme& naming) : table_(table), naming_(naming) {}
+
+  // A tensor whose shape is exactly `shape`.
+  TensorView tensor(const std::string& canonical, const Shape& shape) {
+    const Located at = naming_.locate(canonical, table_);
+    const TensorView* t = require(canonical, at.file_name);
+    const std::string& file_name = at.file_name;
+    if (at.fused_row >= 0) return fused_row(*t, file_name, at.fused_row, shape);
+    check_shape(*t, file_name, shape, canonical);
+    return *t;
+  }
+
+  // A vector of n numbers stored as [n], [1,n] or [1,1,n] (RWKV-LM keeps mixes as [1,1,C]).
+  TensorView vector(const std::string& canonical, std::int64_t n) {
+    const Located at = naming_.locate(canonical, table_);
+    const TensorView* t = require(canonical, at.file_name);
+    const std::string& file_name = at.file_name;
+    if (at.fused_row >= 0) return fused_row(*t, file_name, at.fused_row, {n});
+    bool ok = !t->shape.empty() && t->shape.back() == n && t->numel() == n;
+    if (!ok) shape_error(file_name, "[" + std::to_string(n) + "] (or [1,1," + std::to_string(n) + "])", t->shape, canonical);
+    return *t;
+  }
+
+  // y = W x with W mapping `in` -> `out`; accepts the file's layout ([out,in], or [in,out] for RWKV-LM LoRA).
+  Linear linear(const std::string& canonical, std::int64_t in, std::int64_t out) {
+    const Located at = naming_.locate(canonical, table_);
+    const TensorView* t = require(canonical, at.file_name);
+    const std::string& file_name = at.file_name;
+    Shape want = at.transposed ? Shape{in, out} : Shape{out, in};
+    check_shape(*t, file_name, want, canonical);
+    return Linear{*t, at.transposed, in, out};
+  }
+
+  // Reads a dimension from a tensor that must exist and be 2-D (used by config detection).
+  Shape shape_of(const std::string& canonical) {
+    const Located at = naming_.locate(canonical, table_);
+    const TensorView* t = require(canonical, at.file_name);
+    const std::string& file_name = at.file_name;
+    if (at.fused_row >= 0) return {t->shape.empty() ? 0 : t->shape.back()};
+    if (t->shape.size() != 2) shape_error(file_name, "a matrix", t->shape, canonical);
+    return at.transposed ? Shape{t->shape[1], t->shape[0]} : t->shape;  // always [out, in]
+  }
+
+  bool has(const std::string& canonical) {
+    return table_.contains(naming_.locate(canonical, table_).file_name);
+  }
+
+ private:
+  const TensorView* require(const std::string& canonical, const std::string& file_name) {
+    const TensorView* t = table_.find(file_name);
+    if (!t) fail(Errc::missing_tensor, table_.file() + ": tensor " + in_quotes(file_name) + " is missing" + alias(file_name, canonical));
+    if (t->dtype == DType::unsupported)
+      fail(Errc::dtype, table_.file() + ": tensor " + in_quotes(file_name) + ": dtype " + t->source_dtype +
+                            " is not supported (expected fp32, fp16 or bf16)");
+    return t;
+  }
+  static std::string alias(const std::string& file_name, const std::string& canonical) {
+    return file_name == canonical ? "" : " (RWKV-LM name " + in_quotes(canonical) + ")";
+  }
+  [[noreturn]] void shape_error(const std::string& file_name, const std::string& want, const Shape& got, const std::string& canonical) {
+    fail(Errc::shape, table_.file() + ": tensor " + in_quotes(file_name) + alias(file_name, canonical) + ": expected " + want +
+                          ", got " + shape_str(got));
+  }
+  void check_shape(const TensorView& t, const std::string& file_name, const Shape& want, const std::string& canonical) {
+    if (t.shape != want) shape_error(file_name, shape_str(want), t.shape, canonical);
+  }
+  TensorView fused_row(const TensorView& t, const std::string& file_name, int row, const Shape& want) {
+    std::int64_t n = want.back();
+    if (t.shape.size() != 2 || t.shape[0] < 6 || t.shape[1] != n) shape_error(file_name, "[6," + std::to_string(n) + "]", t.shape, file_name);
+    TensorView v = t;
+    v.name = file_name + "[" + std::to_string(row) + "]";
+    v.shape = {n};
+    v.data = t.data + static_cast<std::size_t>(row * n) * dtype_size(t.dtype);
+    return v;
+  }
+
+  const TensorTable& table_;
+  const NamingScheme& naming_;
+};
+
+}  // namespace detail
+
+// Builds the weight view of an RWKV-7 x070 model, detecting its config from shapes. Throws rwkv7::Error.
+inline ModelWeights bind_weights(TensorTable table) {
+  ModelWeights m;
+  m.table = std::move(table);
+  const TensorTable& t = m.table;
+  const auto naming = detail::detect_naming(t);
+  detail::WeightBinder bind(t, *naming);
+  ModelConfig& c = m.config;
+  c.format = t.format();
+  c.naming = naming->name();
+  c.arch = x070();
+  auto cfg_fail = [&](const std::string& what) { detail::fail(Errc::config, t.file() + ": " + what); };
+  if (t.metadata.count("hybrid_attention")) cfg_fail("config.json lists softmax-attention layers (hybrid model); only pure RWKV-7 is supported");
+
+  // Shapes tell everything: emb [V,C], r_k [H,N], ffn.key [F,C], LoRA factors [C,D]. Every size must be at
+  // least 1: an empty width or head would pass every shape check below and divide by zero later.
+  auto positive = [&](std::int64_t v, const std::string& what) {
+    if (v < 1) cfg_fail(what + " is " + std::to_string(v) + "; it must be at least 1");
+    return v;
+  };
+  auto emb_shape = bind.shape_of("emb.weight");
+  c.vocab_size = positive(emb_shape[0], "the vocabulary (rows of emb.weight)");
+  c.n_embd = positive(emb_shape[1], "the width (columns of emb.weight)");
+  auto layer_marker = [&](std::int64_t i) { return naming->locate("blocks." + std::to_string(i) + ".ln1.weight", t).file_name; };
+  while (t.contains(layer_marker(c.n_layer))) ++c.n_layer;
+  if (c.n_layer == 0) cfg_fail("no layers found (expected " + detail::in_quotes(layer_marker(0)) + ")");
+  auto r_k = bind.shape_of("blocks.0.att.r_k");
+  c.n_head = positive(r_k[0], "the head count (rows of blocks.0.att.r_k)");
+  c.head_size = positive(r_k[1], "the head size (columns of blocks.0.att.r_k)");
+  if (c.n_head * c.head_size != c.n_embd)
+    cfg_fail("blocks.0.att.r_k is [" + std::to_string(c.n_head) + "," + std::to_string(c.head_size) + "] but heads × head size must equal the width " +
+             std::to_string(c.n_embd) + " of emb.weight");
+  c.n_kv_head = c.n_head;
+  c.dim_ffn = positive(bind.shape_of("blocks.0.ffn.key.weight")[0], "the FFN width (rows of blocks.0.ffn.key.weight)");
+  c.lora_w = positive(bind.shape_of("blocks.0.att.w1")[0], "the decay LoRA rank (blocks.0.att.w1)");
+  c.lora_a = positive(bind.shape_of("blocks.0.att.a1")[0], "the in-context learning rate LoRA rank (blocks.0.att.a1)");
+  c.lora_g = positive(bind.shape_of("blocks.0.att.g1")[0], "the gate LoRA rank (blocks.0.att.g1)");
+
+  // config.json numbers are doubles from an untrusted file: only finite whole numbers in range are compared or
+  // used, never cast blindly.
+  auto whole_hint = [&](const char* key, std::int64_t max) -> std::int64_t {
+    const double v = t.metadata.at(key).number();
+    if (!(v >= 0 && v <= static_cast<double>(max)) || v != std::floor(v))
+      cfg_fail(std::string("config.json: ") + key + " must be a whole number in [0, " + std::to_string(max) + "]");
+    return static_cast<std::int64_t>(v);
+  };
+  // Layer 0 has no value-residual LoRA, so a one-layer model only states its rank in config.json (if at all).
+  if (c.n_layer > 1) c.lora_v = positive(bind.shape_of("blocks.1.att.v1")[0], "the value LoRA rank (blocks.1.att.v1)");
+  else if (t.metadata.count("v_low_rank_dim")) c.lora_v = whole_hint("v_low_rank_dim", c.n_embd);
+  if (t.metadata.count("norm_eps")) {
+    const double eps = t.metadata.at("norm_eps").number();
+    if (!(eps > 0 && eps < 1)) cfg_fail("config.json: norm_eps must lie in (0, 1), got " + std::to_string(eps));
+    c.layer_norm_eps = eps;
+    c.group_norm_eps = static_cast<double>(c.head_size) * c.layer_norm_eps;
+  }
+  auto hint = [&](const char* key, std::int64_t detected, const char* what) {
+    if (!t.metadata.count(key)) return;
+    const std::int64_t said = whole_hint(key, std::int64_t{1} << 40);
+    if (said != detected)
+      cfg_fail(std::string("config.json says ") + key + " = " + std::to_string(said) + " but the tensors give " + what + " = " +
+               std::to_string(detected));
+  };
+  hint("hidden_size", c.n_embd, "width");
+  hint("num_hidden_layers", c.n_layer, "layers");
+  hint("head_dim", c.head_size, "head size");
+  hint("vocab_size", c.vocab_size, "vocab");
+  hint("intermediate_size", c.dim_ffn, "ffn width");
+  if (c.n_layer > 1) hint("v_low_rank_dim", c.lora_v, "value LoRA rank");
+
+  const std::int64_t C = c.n_embd, H = c.n_head, N = c.head_size, F = c.dim_ffn, V = c.vocab_size;
+  m.emb = bind.tensor("emb.weight", {V, C});
+  m.ln0_w = bind.vector("blocks.0.ln0.weight", C);
+  m.ln0_b = bind.vector("blocks.0.ln0.bias", C);
+  m.layers.resize(static_cast<std::size_t>(c.n_layer));
+  for (std::int64_t i = 0; i < c.n_layer; ++i) {
+    const std::string p = "blocks." + std::to_string(i) + ".";
+    LayerWeights& L = m.layers[static_cast<std::size_t>(i)];
+    L.ln1_w = bind.vector(p + "ln1.weight", C);
+    L.ln1_b = bind.vector(p + "ln1.bias", C);
+    L.ln2_w = bind.vector(p + "ln2.weight", C);
+    L.ln2_b = bind.vector(p + "ln2.bias", C);
+    TimeMixWeights& a = L.att;
+    a.x_r = bind.vector(p + "att.x_r", C);
+    a.x_w = bind.vector(p + "att.x_w", C);
+    a.x_k = bind.vector(p + "att.x_k", C);
+    a.x_v = bind.vector(p + "att.x_v", C);
+    a.x_a = bind.vector(p + "att.x_a", C);
+    a.x_g = bind.vector(p + "att.x_g", C);
+    a.w0 = bind.vector(p + "att.w0", C);
+    a.w1 = bind.linear(p + "att.w1", C, c.lora_w);
+    a.w2 = bind.linear(p + "att.w2", c.lora_w, C);
+    a.a0 = bind.vector(p + "att.a0", C);
+    a.a1 = bind.linear(p + "att.a1", C, c.lora_a);
+    a.a2 = bind.linear(p + "att.a2", c.lora_a, C);
+    if (i > 0) {  // layer 0 takes v as v_first; its v0/v1/v2, present or not, are never used
+      a.v0 = bind.vector(p + "att.v0", C);
+      a.v1 = bind.linear(p + "att.v1", C, c.lora_v);
+      a.v2 = bind.linear(p + "att.v2", c.lora_v, C);
+    }
+    a.g1 = bind.linear(p + "att.g1", C, c.lora_g);
+    a.g2 = bind.linear(p + "att.g2", c.lora_g, C);
+    a.k_k = bind.vector(p + "att.k_k", C);
+    a.k_a = bind.vector(p + "att.k_a", C);
+    a.r_k = bind.tensor(p + "att.r_k", {H, N});
+    a.receptance = bind.linear(p + "att.receptance.weight", C, C);
+    a.key = bind.linear(p + "att.key.weight", C, C);
+    a.value = bind.linear(p + "att.value.weight", C, C);
+    a.output = bind.linear(p + "att.output.weight", C, C);
+    a.ln_x_w = bind.vector(p + "att.ln_x.weight", C);
+    a.ln_x_b = bind.vector(p + "att.ln_x.bias", C);
+    L.ffn.x_k = bind.vector(p + "ffn.x_k", C);
+    L.ffn.key = bind.linear(p + "ffn.key.weight", C, F);
+    L.ffn.value = bind.linear(p + "ffn.value.weight", F, C);
+  }
+  m.ln_out_w = bind.vector("ln_out.weight", C);
+  m.ln_out_b = bind.vector("ln_out.bias", C);
+  m.head = bind.linear("head.weight", C, V);
+  c.dtype = dtype_name(m.head.w.dtype);
+  c.fingerprint = detail::fingerprint(m);
+  return m;
+}
+
+}  // namespace rwkv7

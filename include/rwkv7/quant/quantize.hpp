@@ -1,0 +1,55 @@
+// rwkv7/quant/quantize.hpp — LoadOptions::quant applied to a model's weight view at load.
+#pragma once
+
+#include <vector>
+
+#include "../detail/huge_pages.hpp"
+#include "../model/weights.hpp"
+#include "int8.hpp"
+
+namespace rwkv7 {
+
+// Quantizes the large matrices (the four TimeMix projections, the FFN, the head) to int8 with one scale per
+// output row (symmetric, round to nearest): half the bytes of bf16 per decoded token, and the file's pages of
+// each matrix are released once it is converted. LoRA factors, norms and the embedding stay as they are.
+// All int8 matrices share one block in 2 MiB pages, laid out in the order a decode step reads them.
+inline void quantize_int8(ModelWeights& m) {
+  std::vector<Linear*> order;
+  for (auto& layer : m.layers)
+    for (Linear* L : {&layer.att.receptance, &layer.att.key, &layer.att.value, &layer.att.output, &layer.ffn.key, &layer.ffn.value})
+      order.push_back(L);
+  order.push_back(&m.head);
+  auto aligned = [](std::size_t n) { return (n + 63) / 64 * 64; };
+  auto converts = [](const Linear& L) { return !L.transposed && L.w.dtype != DType::q8; };
+  std::size_t total = 0;
+  for (const Linear* L : order)
+    if (converts(*L)) total += aligned(static_cast<std::size_t>(L->out) * sizeof(float)) + aligned(static_cast<std::size_t>(L->out * L->in));
+  // Left uninitialized (every byte used is written below): zeroing it first took as long as the quantization.
+  auto storage = detail::huge_page_bytes(total);
+  std::byte* next = storage.get();
+  for (Linear* L : order) {
+    if (!converts(*L)) continue;
+    const auto rows = static_cast<std::size_t>(L->out), cols = static_cast<std::size_t>(L->in);
+    auto* scale = reinterpret_cast<float*>(next);
+    auto* q = reinterpret_cast<std::int8_t*>(next + aligned(rows * sizeof(float)));
+    next += aligned(rows * sizeof(float)) + aligned(rows * cols);
+    std::size_t done = 0;
+    switch (L->w.dtype) {
+      case DType::f32: done = detail::quantize_rows<detail::LoadF32>(L->w.data, rows, cols, scale, q); break;
+      case DType::bf16: done = detail::quantize_rows<detail::LoadBF16>(L->w.data, rows, cols, scale, q); break;
+      case DType::f16: done = detail::quantize_rows<detail::LoadF16>(L->w.data, rows, cols, scale, q); break;
+      default: detail::fail(Errc::dtype, "quantize_int8: a matrix with an unsupported dtype");
+    }
+    if (done < rows)
+      detail::fail(Errc::format, m.table.file() + ": tensor " + detail::in_quotes(L->w.name) + ": row " + std::to_string(done) +
+                                     " holds a NaN or an infinity; it cannot be quantized");
+    m.table.bytes().release(L->w.data, rows * cols * dtype_size(L->w.dtype));  // the int8 copy replaces it
+    L->w.dtype = DType::q8;
+    L->w.data = reinterpret_cast<const std::byte*>(q);
+    L->row_scale = scale;
+  }
+  m.owned.push_back(storage);
+  m.config.dtype = "int8";
+}
+
+}  // namespace rwkv7
