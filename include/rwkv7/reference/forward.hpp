@@ -106,9 +106,9 @@ class Forward {
     const Vector r = L.receptance.transpose() * xr;
     Vector k = L.key.transpose() * xk;
     Vector v = L.value.transpose() * xv;
-    // decay = exp(−e^−0.5 · σ(w0 + tanh(xw·w1)·w2)), in (0, 1)
+    // decay = exp(−e^offset · σ(w0 + tanh(xw·w1)·w2)) (offset −0.5), in (0, 1)
     const Vector w_lora = L.w2.transpose() * (L.w1.transpose() * xw).array().tanh().matrix();
-    const Vector decay = (-std::exp(-0.5) * sigmoid(L.w0 + w_lora).array()).exp().matrix();
+    const Vector decay = (-std::exp(c_.arch.decay_offset) * sigmoid(L.w0 + w_lora).array()).exp().matrix();
     const Vector a = sigmoid(L.a0 + L.a2.transpose() * (L.a1.transpose() * xa));  // in-context learning rate
     const Vector g = L.g2.transpose() * sigmoid(L.g1.transpose() * xg);            // output gate
     if (l == 0) v_first = v;

@@ -21,6 +21,7 @@ class TimeMix {
  public:
   TimeMix(const TimeMixWeights& w, const ModelConfig& c, std::int64_t layer)
       : C_(c.n_embd), H_(c.n_head), N_(c.head_size), layer_(layer), gn_eps_(c.group_norm_eps),
+        decay_scale_(static_cast<float>(std::exp(c.arch.decay_offset))),
         x_r_(to_float(w.x_r)), x_w_(to_float(w.x_w)), x_k_(to_float(w.x_k)), x_v_(to_float(w.x_v)),
         x_a_(to_float(w.x_a)), x_g_(to_float(w.x_g)), w0_(to_float(w.w0)), a0_(to_float(w.a0)),
         v0_(layer == 0 ? std::vector<float>() : to_float(w.v0)), k_k_(to_float(w.k_k)), k_a_(to_float(w.k_a)),
@@ -121,10 +122,9 @@ class TimeMix {
     const auto N = static_cast<std::size_t>(N_);
     const std::size_t ch = at % static_cast<std::size_t>(C_);  // channel within the column, for the per-channel weights
     float *wc = w + at, *ac = a + at, *vc = v + at, *kc = k + at, *kkc = kk + at, *kkac = kka + at;
-    const float e_half = 0.6065306597126334f;
     K::elementwise(N, [&](auto lanes, std::size_t i) {
-      // decay = exp(−e^−0.5 · σ(w0 + tanh(xw·w1)·w2)); a = σ(a0 + xa·a1·a2): in-context learning rate
-      lanes.store(wc, i, lanes.exp(-e_half * lanes.sigmoid(lanes.load(w0_.data() + ch, i) + lanes.load(wc, i))));
+      // decay = exp(−e^offset · σ(w0 + tanh(xw·w1)·w2)), offset −0.5 in x070; a = σ(a0 + xa·a1·a2): in-context learning rate
+      lanes.store(wc, i, lanes.exp(-decay_scale_ * lanes.sigmoid(lanes.load(w0_.data() + ch, i) + lanes.load(wc, i))));
       lanes.store(ac, i, lanes.sigmoid(lanes.load(a0_.data() + ch, i) + lanes.load(ac, i)));
     });
     // Value residual: layer 0 defines v_first; later layers lerp towards it by σ(v0 + xv·v1·v2).
@@ -167,6 +167,7 @@ class TimeMix {
 
   std::int64_t C_, H_, N_, layer_;
   double gn_eps_;
+  float decay_scale_;  // e^decay_offset
   std::vector<float> x_r_, x_w_, x_k_, x_v_, x_a_, x_g_, w0_, a0_, v0_, k_k_, k_a_, r_k_, ln_x_w_, ln_x_b_;
   TimeMixWeights w_;  // views of the large matrices, read in place
 };
