@@ -1,4 +1,4 @@
-// rwkv7/backend/simd_dot.hpp — the SIMD inner loops of the CPU backend: dot products of a weight row (fp32,
+// rwkv7/kernels/simd_dot.hpp — the SIMD inner loops of the CPU backend: dot products of a weight row (fp32,
 // bf16 or fp16, read in place) with fp32 (or bf16-rounded) activations, as register tiles; and the products with
 // [in, out]-stored (LoRA) matrices.
 // Arithmetic uses xsimd; widening bf16/fp16 loads use the ISA's own instructions where xsimd has none, with a
@@ -41,9 +41,16 @@ inline Floats fmadd(Floats a, Floats b, Floats c) {
 
 // Register tiles are arrays indexed by loops of compile-time length; they must be unrolled so that every
 // accumulator lives in a register. GCC unrolls them by itself only at -O3: at -O2 (CMake's RelWithDebInfo) the
-// accumulators stayed in memory and prefill ran 3-4x slower.
+// accumulators would stay in memory (docs/performance.md, "Kernel evidence").
 #ifndef RWKV7_UNROLL
 #define RWKV7_UNROLL _Pragma("GCC unroll 32")
+#endif
+// For helpers that take or return a register tile: called out of line, the tile goes through memory at every
+// call, and the compiler's inlining budget for a large kernel decides that differently from build to build.
+#if defined(__GNUC__)
+#define RWKV7_TILE_INLINE inline __attribute__((always_inline))
+#else
+#define RWKV7_TILE_INLINE inline
 #endif
 
 // kWidth consecutive elements of a weight row, starting at element i, as fp32.
@@ -92,14 +99,14 @@ inline Floats load(const std::byte* p, std::size_t i) {
 // (halves, quarters, adjacent pairs, last pair), so the result of an accumulator never depends on its company.
 // (maskz_ forms with a full mask: the plain shuffles trip GCC 12's -Wuninitialized inside its own header.)
 #if defined(__AVX512F__)
-inline float reduce(__m512 v) {
+RWKV7_TILE_INLINE float reduce(__m512 v) {
   const __m512 h = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(0xffff, v, v, _MM_SHUFFLE(3, 2, 3, 2)));
   const __m512 q = _mm512_add_ps(h, _mm512_maskz_shuffle_f32x4(0xffff, h, h, _MM_SHUFFLE(1, 1, 1, 1)));
   const __m512 p = _mm512_add_ps(_mm512_shuffle_ps(q, q, _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_ps(q, q, _MM_SHUFFLE(3, 1, 3, 1)));
   return _mm512_cvtss_f32(p) + _mm512_cvtss_f32(_mm512_shuffle_ps(p, p, _MM_SHUFFLE(1, 1, 1, 1)));
 }
 
-inline void reduce16(const __m512* v, float* out) {
+RWKV7_TILE_INLINE void reduce16(const __m512* v, float* out) {
   __m512 halves[8], quarters[4], pairs[2];
   RWKV7_UNROLL
   for (int k = 0; k < 8; ++k)
@@ -122,7 +129,7 @@ inline void reduce16(const __m512* v, float* out) {
 }
 
 template <class V, std::size_t N>
-inline void reduce_all(const V (&acc)[N], float* out) {
+RWKV7_TILE_INLINE void reduce_all(const V (&acc)[N], float* out) {
   std::size_t k = 0;
   for (; k + 16 <= N; k += 16) {
     __m512 v[16];
@@ -143,22 +150,22 @@ inline void reduce_all(const V (&acc)[N], float* out) {
 }
 #else
 template <std::size_t N>
-inline void reduce_all(const Floats (&acc)[N], float* out) {
+RWKV7_TILE_INLINE void reduce_all(const Floats (&acc)[N], float* out) {
   for (std::size_t k = 0; k < N; ++k) out[k] = xsimd::hadd(acc[k]);
 }
 #endif
 
 // Decoding (one column) is memory-bound. With AVX-512, and elsewhere where a step of the dot product covers at
 // least 32 bytes of a row (AVX2 over fp32), rows go one at a time: the weights are then read in address order,
-// which the hardware prefetcher follows (AVX-512 bf16: 4-row tiles with software prefetch decoded 25-45% slower).
+// which the hardware prefetcher follows; 4-row tiles, even with software prefetch, decode slower.
 // AVX-512 sums each row in two chains with the activations' first steps held in registers (dot_rows below); with
-// that, int8 rows too decode faster one at a time than in 4-row tiles (1 thread +25%, 2 threads +7-10%, 3
-// alternating runs each; 2-thread int8 prefill, now in 4 × 3 tiles, -5-10%). Elsewhere narrower steps (AVX2 or
-// NEON over 16-bit weights, int8) would make one row's multiply-add chain the bound (AVX2 bf16: 40% slower), so
-// they keep 4-row tiles. Those read 4 short interleaved streams that the hardware does not pick up: while one
-// tile is summed, the same number of bytes is prefetched linearly kPrefetchTiles tiles further on (a harmless
-// hint when the rows are not consecutive). With several columns the rows are re-read from L1 for each column
-// tile and hints only cost load slots.
+// that, int8 rows too decode faster one at a time than in 4-row tiles (their chunk products then take 4 × 3
+// tiles, kRowTileColumns). Elsewhere narrower steps (AVX2 or NEON over 16-bit weights, int8) would make one row's
+// multiply-add chain the bound, so they keep 4-row tiles. Those read 4 short interleaved streams that the
+// hardware does not pick up: while one tile is summed, the same number of bytes is prefetched linearly
+// kPrefetchTiles tiles further on (a harmless hint when the rows are not consecutive). With several columns the
+// rows are re-read from L1 for each column tile and hints only cost load slots (docs/performance.md, "Kernel
+// evidence").
 #if defined(__AVX512F__)
 constexpr bool kRowsHeld = true;
 #else
@@ -178,7 +185,7 @@ inline void prefetch_ahead(const std::byte* first_row, std::size_t tile_bytes, s
 
 // Pins a vector to a register. Some tunings (GCC's -mtune=znver3, which -march=native picks on AMD EPYC) fold
 // the activation load into each of the R FMAs that use it: R times the loads in a loop that is bound by loads
-// (prefill measured 1.6x slower). The empty asm makes the loaded value opaque, so it is loaded once.
+// (docs/performance.md, "Kernel evidence"). The empty asm makes the loaded value opaque, so it is loaded once.
 inline void keep_in_register(Floats& x) {
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
   typename Floats::register_type r = x;
@@ -200,13 +207,12 @@ inline Floats load_activations(const std::uint16_t* x, std::size_t i) { return l
 // per step at twice the fp32 FMA rate).
 // Where rows go one at a time, one accumulator per row made each fp32 step wait for the previous one (4 cycles
 // for 32 bytes of bf16 weights): a 2688-wide row is 168 dependent multiply-adds, more than the out-of-order
-// window hides, and such rows streamed at ~60% of the read probe (synthetic test over 2 MiB pages). So a row's
-// steps are dealt in turn to kChains accumulators, step k into chain k mod kChains, each chain summed in step
-// order, then the chains added in order and reduced: ~75% in the same test; decoding with exact activations,
-// alternating runs: 2 threads +9% (8 of 8 pairs), 1 thread no clear change. Two chains rather than four (~80%) so
-// chunk tiles keep every chain of every (row, column) pair in registers (kRowTileColumns). The pair instruction
-// carries 64 bytes a step: one chain, a second measured no faster. Where 4-row tiles decode, the rows are the
-// independent chains; with 16 vector registers (AVX2) two chains' tiles would not fit.
+// window hides, so such rows could not stream at the memory's rate. So a row's steps are dealt in turn to
+// kChains accumulators, step k into chain k mod kChains, each chain summed in step order, then the chains added
+// in order and reduced. Two chains rather than four (which gain little more) so chunk tiles keep every chain of
+// every (row, column) pair in registers (kRowTileColumns). The pair instruction carries 64 bytes a step: one
+// chain, as a second gains nothing. Where 4-row tiles decode, the rows are the independent chains; with 16
+// vector registers (AVX2) two chains' tiles would not fit (docs/performance.md, "Kernel evidence").
 #if defined(__AVX512F__) || defined(__aarch64__)
 constexpr std::size_t kVectorRegisters = 32;
 #else
@@ -242,7 +248,7 @@ struct RowSteps<LoadBF16, std::uint16_t> {
 #endif
 
 // Columns per tile of a chunk product: 4 rows × 4 columns of accumulators; with two chains 4 × 3 (24 of the 32
-// registers; 4 × 2 left the widening of the weights the bound: exact chunk products ran 33% slower, 4 × 3 ~7%).
+// registers; 4 × 2 would leave the widening of the weights the bound; docs/performance.md, "Kernel evidence").
 template <class Load, class Act>
 constexpr std::size_t kRowTileColumns = RowSteps<Load, Act>::kChains == 1 ? 4 : 3;
 
@@ -294,21 +300,15 @@ inline void dot_tile(const std::byte* const* rows, const Act* const* xs, std::si
 
 // Decoding with rows taken one at a time (kDecodeRows == 1): y[k] = (row k)·x for `count` rows `stride` bytes
 // apart, each summed as dot_tile sums it: the same chains, reduction and tail, the same bits. With AVX-512 (32
-// vector registers) the first kHeldSteps steps of x stay in registers across all rows. Re-loaded from L1 for
-// every row, as the tiles do, they kept one core's weight stream ~15% below the streaming-read probe; held, it
-// reached the probe (synthetic bf16 test over 2 MiB pages).
+// vector registers) the first kHeldSteps steps of x stay in registers across all rows: re-loaded from L1 for
+// every row, as the tiles do, they kept one core's weight stream below the streaming-read rate.
 // Rows longer than kPrefetchRowBytes (the FFN value matrix, 2688 wide) also hint the line kDecodePrefetch bytes
-// ahead as each line is summed: the hardware alone streamed them at ~60-75% of a plain sum over the same bytes
-// (20-29 against 32 GB/s, one core, the seed-000 weights in the page cache), with the hints at 34-38. On
-// 1536-byte rows the same hints gained nothing or lost up to 10%; whole decode with exact activations,
-// alternating runs: 1 thread +4% (5 of 6 pairs), 2 threads +8% (5 of 5). Steps narrower than 32 bytes (int8
-// weights: 16) hint on every row: the out-of-order window then spans half the bytes, and int8 decode ran +5%
-// with the hints (4 of 4 pairs).
-// Shorter rows hint the line kShortRowPrefetch ahead into L2 (prefetcht1). In a fast state of the VM such hints
-// were neutral in whole decode (3 of 6 and 2 of 5 alternating pairs); in a slow state, where this core's vector
-// units ran at a fraction of their usual rate and the kernels read 60-70% of a plain sum's bandwidth without
-// them, they brought the kernels to ~95% of it (384 KB segments in turn, 2-6 KiB ahead all alike) and exact
-// decode from 66-71% to 90-92% of the probe (6 of 6 alternating pairs, 1 and 2 threads).
+// ahead as each line is summed: the hardware prefetcher alone does not stream them at a plain sum's rate, while
+// on 1536-byte rows the same hints gain nothing or cost a little. Steps narrower than 32 bytes (int8 weights:
+// 16) hint on every row: the out-of-order window then spans half the bytes.
+// Shorter rows hint the line kShortRowPrefetch ahead into L2 (prefetcht1): harmless when the core computes at
+// its usual rate, and when its vector units are slowed they keep the kernels reading near a plain sum's
+// bandwidth (docs/performance.md, "Kernel evidence").
 #if defined(__AVX512F__)
 constexpr std::size_t kDecodePrefetch = 8192, kPrefetchRowBytes = 4096, kShortRowPrefetch = 4096, kHeldSteps = 16;
 template <class Load, std::size_t Ahead, int Locality, class Act>
@@ -352,8 +352,8 @@ inline void dot_rows_held(const std::byte* w, std::size_t stride, std::size_t co
 // rest. So the activations are permuted to match (by the caller, see below) and at the end of each row the two sums are
 // permuted back into the two chains of dot_tile, whose lanes hold the same elements summed in the same order:
 // the bits are dot_tile's. The permuted activations come from the caller (MatMul keeps them, one pass per
-// product, not per range of rows). Kernel-only stream over 384 KB segments, one core, a slow state of the VM: 10.3-10.7
-// against 9.3-9.6 GB/s for the widening load (plain sum 16 GB/s).
+// product, not per range of rows). Fewer instructions per weight let the row stream faster than the widening
+// load does (docs/performance.md, "Kernel evidence").
 constexpr std::size_t kRound = 32;
 // x's whole 32-element rounds (n / 32 of them) in the unpacks' lane order, into out.
 inline void permute_rounds(const float* x, std::size_t n, float* out) {
@@ -407,10 +407,11 @@ inline void dot_rows_bf16_unpacked(const std::byte* w, std::size_t stride, std::
 }
 // Chunks of exact bf16 products: dot_tile's sums (R rows × C columns, the same bits) in the unpacks' lane order
 // of dot_rows_bf16_unpacked. Widening inside the tile (two unpacks per round and row, on the ports the
-// multiply-adds use) capped it at 75% of the FMA rate; instead a block of each row is widened once into `wide`
-// (widen_rounds) and serves every column tile from L1. xps[c] is column c through permute_rounds; the tails
-// read xs[c]. Rows longer than a block keep each tile's sums in `sums` (2·R·C vectors) between blocks, so
-// every chain still adds its rounds in order: the bits do not depend on the block size.
+// multiply-adds use) would take issue slots from the multiply-adds (docs/performance.md, "Kernel evidence");
+// instead a block of each row is widened once into `wide` (widen_rounds) and serves every column tile from L1.
+// xps[c] is column c through permute_rounds; the tails read xs[c]. Rows longer than a block keep each tile's
+// sums in `sums` (2·R·C vectors) between blocks, so every chain still adds its rounds in order: the bits do not
+// depend on the block size.
 inline void widen_rounds(const std::byte* row, std::size_t first_round, std::size_t rounds, float* wide) {
   const __m512i zero = _mm512_setzero_si512();
   for (std::size_t k = 0; k < rounds; ++k) {
@@ -507,13 +508,13 @@ inline void dot_rows(const std::byte* w, std::size_t stride, std::size_t count, 
 // kBlock vectors of outputs at a time held in registers across the whole sum (no store per term). Each output
 // is one chain in i order, so the tile shape never changes the bits.
 // For one column (decoding) these small matrices (~0.1 MB) are read once each, and the hardware prefetcher
-// barely gets going before one ends: they streamed at ~17 GB/s from one core. Each step also hints the bytes
-// kTransposedPrefetch further on (the rest of the matrix, then the next factor that follows it in the file):
-// ~24 GB/s in the same test. With several columns the matrix is re-read from cache for every column tile.
+// barely gets going before one ends. So each step also hints the bytes kTransposedPrefetch further on (the
+// rest of the matrix, then the next factor that follows it in the file), which the prefetcher would not yet
+// fetch. With several columns the matrix is re-read from cache for every column tile.
 // One column over more outputs than a block (the up-projections, [64, 768]) would take one pass per block, each
 // reading 128 bytes of every 1536-byte row; instead the rows are read in address order and the running sums
-// kept in y (L1), each output's multiply-adds still in i order: the same bits. The LoRA gates then took 5.2%
-// of one-thread decode samples against 6.9% (relative to the row products; two perf runs each).
+// kept in y (L1), each output's multiply-adds still in i order: the same bits, in one pass over the matrix
+// (docs/performance.md, "Kernel evidence").
 constexpr std::size_t kTransposedPrefetch = 16 * 1024;
 template <class Load, std::size_t C>
 inline void transposed_tile(const std::byte* w, std::size_t in, std::size_t out, const float* const* xs, float* const* ys) {
