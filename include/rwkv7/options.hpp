@@ -12,7 +12,7 @@ enum class Quant {
 enum class Activations {
   f32,   // exact: every product accumulates fp32 activations times the stored weights
   bf16,  // activations entering products with bf16 weights are rounded to bf16, so CPUs with AVX512-BF16 multiply
-         // them at twice the fp32 rate (prefill ~2x); approximate, like int8 (accuracy in the README)
+         // them at twice the fp32 rate (faster prefill); approximate, like int8 (accuracy in the README)
 };
 
 struct LoadOptions {
@@ -20,7 +20,7 @@ struct LoadOptions {
   Activations activations = Activations::f32;
   // Reads every weight once at load and refuses a file holding a NaN or an infinity (Errc::format, naming the
   // tensor and the element), which would otherwise only show as NaN logits. Costs one pass over the file's
-  // bytes (~40 ms for a 0.1B bf16 model), so it is opt-in; int8 quantization checks the matrices it converts anyway.
+  // bytes at load, so it is opt-in; int8 quantization checks the matrices it converts anyway.
   bool check_finite = false;
 };
 

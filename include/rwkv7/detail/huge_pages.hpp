@@ -15,8 +15,8 @@ namespace rwkv7::detail {
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
 // `bytes` uninitialized bytes, 2 MiB-aligned, with the advice to back them by 2 MiB pages: the hardware
-// prefetcher stops at every 4 KiB page boundary. int8 weights in separately allocated blocks (4 KiB pages)
-// decoded 15% slower at one thread and 10% at two (alternating runs on the seed-000 shape).
+// prefetcher stops at every 4 KiB page boundary, so weights in 4 KiB pages decode slower (docs/performance.md,
+// "Kernel evidence").
 inline std::shared_ptr<std::byte[]> huge_page_bytes(std::size_t bytes) {
   // aligned_alloc wants a multiple of the alignment; at least one page, so that p is never null for 0 bytes.
   const std::size_t size = bytes == 0 ? kHugePage : (bytes + kHugePage - 1) / kHugePage * kHugePage;

@@ -18,7 +18,7 @@ namespace rwkv7::detail {
 inline namespace RWKV7_ISA_NAMESPACE {
 
 // A pause between polls of a flag another core is about to set: cheaper than sched_yield, a system call
-// (under a hypervisor its cost showed as ~15% of a 2-thread decode profile, and it delays the reaction).
+// (costly under a hypervisor, and it delays the reaction; docs/performance.md, "Kernel evidence").
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
@@ -49,7 +49,7 @@ class ThreadPool {
   // Runs fn(begin, end) over [0, n) in pieces and returns when all are done. Each thread owns one contiguous
   // part and runs it front to back in chunks (so its rows stay one memory stream); a thread that finishes early
   // takes chunks from the back of the others' parts, which evens out cores that stream at different speeds
-  // (up to ~10% apart on the development VM, and that core's thread made every other one wait). Chunk
+  // (else the slowest core's thread makes every other one wait; docs/performance.md, "Kernel evidence"). Chunk
   // boundaries fall on multiples of `grain`. fn's third argument is the index of the thread running the piece
   // (0 = the caller), for per-thread scratch. Calls from several threads at once are serialised.
   using Job = std::function<void(std::size_t, std::size_t, unsigned)>;

@@ -43,8 +43,8 @@ class FileBytes {
     if (f.size_ > 0) {
       // The first token reads every weight anyway; faulting the pages in up front, in one kernel call, is
       // faster than taking one page fault per 4 KiB during that first token. Asking for huge pages first lets
-      // a file that is not yet cached be read into 2 MiB page-cache folios, each then mapped by one entry:
-      // populating 368 MB took ~17 ms that way against ~100-130 ms in 4 KiB pages on the development VM.
+      // a file that is not yet cached be read into 2 MiB page-cache folios, each then mapped by one entry, so
+      // populating takes far fewer steps than in 4 KiB pages (docs/performance.md, "Kernel evidence").
 #if defined(MADV_HUGEPAGE) && defined(MADV_POPULATE_READ)
       void* p = ::mmap(nullptr, f.size_, PROT_READ, MAP_PRIVATE, fd, 0);
       if (p != MAP_FAILED) {

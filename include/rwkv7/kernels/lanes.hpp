@@ -1,4 +1,4 @@
-// rwkv7/backend/lanes.hpp — elementwise loops written once for both kernel sets. A loop body is a generic
+// rwkv7/kernels/lanes.hpp — elementwise loops written once for both kernel sets. A loop body is a generic
 // lambda of (lanes, i): it loads, computes and stores through `lanes`, whose exp/tanh/sigmoid match its width.
 // ScalarLanes is the exact path (std::exp, std::tanh); VectorLanes runs kWidth elements per step with xsimd's
 // exp and tanh (within a few ulp of the C library), so the gates of a prefill chunk do not run one expf at a time.

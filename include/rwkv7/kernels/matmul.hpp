@@ -180,8 +180,9 @@ struct MatMul {
 
   // Independent products over the same n columns, and `items` other independent pieces of work of about
   // `item_work` multiply-adds each (item(i) does piece i), as one parallel job. A decode step is a string of
-  // short jobs, and each costs a fork and a join (a cache line crossing cores each way, ~2 µs on two vCPUs here)
-  // besides the threads' uneven finish; a layer's r, k and v products and its four LoRA gates share one.
+  // short jobs, and each costs a fork and a join (a cache line crossing cores each way; docs/performance.md,
+  // "Kernel evidence") besides the threads' uneven finish; a layer's r, k and v products and its four LoRA gates
+  // share one.
   template <class Item>
   void together(std::initializer_list<Product> products, std::size_t n, std::size_t items, std::size_t item_work, Item&& item) const {
     constexpr std::size_t kMaxProducts = 4;
@@ -373,8 +374,8 @@ struct MatMul {
   // kTileRows. For each block of kWidenedRounds rounds the group's rows are widened once into a per-thread buffer,
   // then each column tile runs the block for every tile of the group, so its activations are loaded from L2 once
   // for the group. Rows longer than a block keep each tile's sums between blocks in another per-thread buffer.
-  // One thread, 128 columns: 2 tiles ran faster than 1 or 3; blocks of 24 rounds (3 KiB of fp32 a row) faster
-  // than 16, 32 or 48 (at 32 the 4 KiB stride between the buffer's rows aliases in L1).
+  // Two tiles a group and blocks of 24 rounds (3 KiB of fp32 a row) were the fastest of the sizes tried
+  // (docs/performance.md, "Kernel evidence"); at 32 rounds the 4 KiB stride between the buffer's rows aliases in L1.
   static constexpr std::size_t kWidenedTiles = 2, kWidenedRounds = 24;
   static void widened_range(const Rows& r, std::size_t begin, std::size_t end, KernelScratch* scratch) {
     if constexpr (K::kUnpackedBf16) {

@@ -1,4 +1,4 @@
-// rwkv7/layers/norm.hpp — LayerNorm, fp32, two-pass for accuracy (also the per-head GroupNorm of TimeMix).
+// rwkv7/kernels/norm.hpp — LayerNorm, fp32, two-pass for accuracy (also the per-head GroupNorm of TimeMix).
 #pragma once
 
 #include <cmath>

@@ -1,4 +1,4 @@
-// rwkv7/backend/packed_bf16.hpp — chunk products of bf16 weights with bf16-rounded activations (AVX512-BF16),
+// rwkv7/kernels/packed_bf16.hpp — chunk products of bf16 weights with bf16-rounded activations (AVX512-BF16),
 // the prefill fast path of Activations::bf16.
 //
 // The row-dot tiles (simd_dot.hpp) end every output with a horizontal sum, which costs as much as a fifth of the

@@ -1,4 +1,4 @@
-// rwkv7/layers/wkv7.hpp — the WKV-7 recurrence, one token, one head. This is the heart of RWKV-7.
+// rwkv7/kernels/wkv7.hpp — the WKV-7 recurrence, one token, one head. This is the heart of RWKV-7.
 #pragma once
 
 #include <cstdint>

@@ -24,7 +24,8 @@ inline void quantize_int8(ModelWeights& m) {
   std::size_t total = 0;
   for (const Linear* L : order)
     if (converts(*L)) total += aligned(static_cast<std::size_t>(L->out) * sizeof(float)) + aligned(static_cast<std::size_t>(L->out * L->in));
-  // Left uninitialized (every byte used is written below): zeroing it first took as long as the quantization.
+  // Left uninitialized (every byte used is written below): zeroing it first would add a whole pass over the
+  // block before the one that writes it (docs/performance.md, "Kernel evidence").
   auto storage = detail::huge_page_bytes(total);
   std::byte* next = storage.get();
   for (Linear* L : order) {
