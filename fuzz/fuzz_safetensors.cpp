@@ -22,6 +22,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto weights = rwkv7::bind_weights(std::move(table));
     rwkv7_fuzz::touch_weights(weights);
     rwkv7_fuzz::note("ok: bound " + std::to_string(weights.config.n_layer) + " layers, " + std::to_string(weights.table.metadata.size()) +
-                     " config hints");
+                     " config metadata entries");
   });
 }
