@@ -16,7 +16,7 @@ namespace test {
 constexpr double kBound = 1e-4;  // max|diff| / std(reference logits)
 
 struct Fixture {
-  std::string name, model_path, dtype;
+  std::string name, model_path, dtype, arch;
   std::vector<rwkv7::Token> tokens;
   std::vector<std::size_t> at;
   std::vector<float> ref;  // one row of vocab logits per entry of `at`
@@ -30,6 +30,7 @@ inline std::vector<Fixture> fixtures() {
     f.name = e["name"];
     f.model_path = fixtures_dir() + "/" + e["model"].get<std::string>();
     f.dtype = e["dtype"];
+    f.arch = e["arch"];
     f.tokens = e["tokens"].get<std::vector<rwkv7::Token>>();
     f.at = e["at"].get<std::vector<std::size_t>>();
     f.ref = read_f32(fixtures_dir() + "/" + e["ref"].get<std::string>());

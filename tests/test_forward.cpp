@@ -17,19 +17,37 @@ TEST_CASE("the fixture set covers what the exactness claim promises") {
   std::set<std::string> dtypes, namings;
   std::set<std::int64_t> heads, vocabs;
   std::size_t longest = 0;
+  // PRWKV cxa076: what #23 promises its exactness covers.
+  std::set<std::string> prwkv_dtypes, prwkv_archs;
+  std::set<std::int64_t> prwkv_heads, kv_ratios;
+  std::set<bool> prwkv_bias, prwkv_tied;
   for (const auto& e : test::manifest()) {
     dtypes.insert(e["dtype"].get<std::string>());
     namings.insert(e["naming"].get<std::string>() + "/" + e["format"].get<std::string>());
     heads.insert(e["config"]["head_size"].get<std::int64_t>());
     vocabs.insert(e["config"]["vocab"].get<std::int64_t>());
     longest = std::max(longest, e["tokens"].size());
+    if (e["arch"].get<std::string>().rfind("cxa076", 0) == 0) {
+      prwkv_archs.insert(e["arch"].get<std::string>());
+      prwkv_dtypes.insert(e["dtype"].get<std::string>());
+      prwkv_heads.insert(e["config"]["head_size"].get<std::int64_t>());
+      kv_ratios.insert(e["config"]["n_head"].get<std::int64_t>() / e["config"]["n_kv_head"].get<std::int64_t>());
+      prwkv_bias.insert(e["bias"].get<bool>());
+      if (e["tied_head"].get<bool>()) prwkv_tied.insert(e["config"]["vocab"].get<std::int64_t>() == 151936);
+    }
   }
   CHECK(dtypes == std::set<std::string>{"bf16", "fp16", "fp32"});
   CHECK(heads.count(64) == 1);
   CHECK(heads.count(32) == 1);
-  CHECK(vocabs == std::set<std::int64_t>{256, 65536});
+  CHECK(vocabs == std::set<std::int64_t>{256, 65536, 151936});
   CHECK(namings.size() >= 3);
   CHECK(longest >= 200);
+  CHECK(prwkv_archs == std::set<std::string>{"cxa076", "cxa076r"});
+  CHECK(prwkv_dtypes == std::set<std::string>{"bf16", "fp16", "fp32"});
+  for (std::int64_t n : {32, 64, 128}) CHECK(prwkv_heads.count(n) == 1);
+  CHECK(kv_ratios == std::set<std::int64_t>{1, 2, 4});
+  CHECK(prwkv_bias == std::set<bool>{false, true});
+  CHECK(prwkv_tied == std::set<bool>{true});
 }
 
 TEST_CASE("config is detected from tensor shapes") {
@@ -47,6 +65,8 @@ TEST_CASE("config is detected from tensor shapes") {
     CHECK(c.lora_a == f.config["da"].get<std::int64_t>());
     CHECK(c.lora_g == f.config["dg"].get<std::int64_t>());
     CHECK(c.lora_v == f.config["dv"].get<std::int64_t>());
+    CHECK(rwkv7::architecture_name(c.arch) == f.arch);
+    CHECK(c.n_kv_head == (f.arch == "x070" ? c.n_head : f.config["n_kv_head"].get<std::int64_t>()));
   }
 }
 
@@ -173,7 +193,9 @@ TEST_CASE("int8 quantization: the matrices share one 2 MiB-aligned block, in the
     INFO(f.name);
     std::vector<const rwkv7::Linear*> order;
     for (const auto& L : q.layers)
-      for (const rwkv7::Linear* m : {&L.att.receptance, &L.att.key, &L.att.value, &L.att.output, &L.ffn.key, &L.ffn.value}) order.push_back(m);
+      for (const rwkv7::Linear* m : {&L.att.receptance, &L.att.key, &L.att.value, &L.att.output, &L.ffn.key, &L.ffn.value, &L.ffn.gate,
+                                     &L.ffn.up, &L.ffn.down})
+        if (m->w.data) order.push_back(m);  // the matrices of the model's variant
     order.push_back(&q.head);
     REQUIRE(order.front()->row_scale != nullptr);
     CHECK(reinterpret_cast<std::uintptr_t>(order.front()->row_scale) % rwkv7::detail::kHugePage == 0);
@@ -198,9 +220,11 @@ TEST_CASE("int8 quantization: one scale per row, max|w| / 127, and every weight 
     rwkv7::ModelWeights q = rwkv7::bind_weights(rwkv7::load_tensors(f.model_path));
     rwkv7::quantize_int8(q);
     INFO(f.name);
-    const std::pair<const rwkv7::Linear*, const rwkv7::Linear*> checked[] = {{&original.head, &q.head},
-                                                                             {&original.layers[0].ffn.key, &q.layers[0].ffn.key},
-                                                                             {&original.layers.back().att.output, &q.layers.back().att.output}};
+    const bool x070 = original.config.arch.variant == rwkv7::Variant::x070;
+    const std::pair<const rwkv7::Linear*, const rwkv7::Linear*> checked[] = {
+        {&original.head, &q.head},
+        {x070 ? &original.layers[0].ffn.key : &original.layers[0].ffn.gate, x070 ? &q.layers[0].ffn.key : &q.layers[0].ffn.gate},
+        {&original.layers.back().att.output, &q.layers.back().att.output}};
     for (const auto& [w, wq] : checked) {
       REQUIRE(wq->w.dtype == rwkv7::DType::q8);
       const auto rows = static_cast<std::size_t>(w->out), cols = static_cast<std::size_t>(w->in);

@@ -1,8 +1,8 @@
-// The plain Eigen float64 forward (reference/forward.hpp): first checked against the independent numpy reference
+// The plain Eigen float64 forwards (reference/forward.hpp, reference/forward_cxa076.hpp): first checked against the independent numpy reference
 // (the committed fixture logits), then used as the yardstick for the CPU backend in every mode it has.
 #include <doctest/doctest.h>
 
-#include <rwkv7/reference/forward.hpp>
+#include <rwkv7/reference/reference.hpp>
 #include <rwkv7/rwkv7.hpp>
 
 #include <vector>
@@ -22,7 +22,8 @@ std::vector<float> as_floats(const rwkv7::reference::Vector& v) {
 }
 
 // The Eigen reference's logits after each position of f.at.
-std::vector<std::vector<float>> reference_rows(const rwkv7::reference::Forward& ref, const test::Fixture& f) {
+template <class Reference>
+std::vector<std::vector<float>> reference_rows(const Reference& ref, const test::Fixture& f) {
   auto s = ref.new_state();
   std::vector<std::vector<float>> rows;
   for (std::size_t t = 0; t <= f.at.back(); ++t) {
@@ -33,14 +34,18 @@ std::vector<std::vector<float>> reference_rows(const rwkv7::reference::Forward& 
   return rows;
 }
 
+// The reference rows for the model's weights, from the reference of its variant.
+std::vector<std::vector<float>> reference_rows(const rwkv7::ModelWeights& w, const test::Fixture& f) {
+  return rwkv7::reference::with_reference(w, [&](const auto& ref) { return reference_rows(ref, f); });
+}
+
 }  // namespace
 
 TEST_CASE("the Eigen float64 forward agrees with the numpy float64 reference on every fixture") {
   for (const auto& f : fixtures()) {
     CAPTURE(f.name);
     auto model = rwkv7::Model::load(f.model_path);
-    const rwkv7::reference::Forward ref(model.weights());
-    const auto rows = reference_rows(ref, f);
+    const auto rows = reference_rows(model.weights(), f);
     REQUIRE(rows.size() == f.at.size());
     // Both are float64 over the same weights; what is left is the fixtures' rounding to fp32 and the order of sums.
     for (std::size_t k = 0; k < rows.size(); ++k) {
@@ -56,7 +61,7 @@ TEST_CASE("the CPU backend stays within the exactness bound of the Eigen referen
   for (const auto& f : fixtures()) {
     CAPTURE(f.name);
     auto model = rwkv7::Model::load(f.model_path);
-    const auto rows = reference_rows(rwkv7::reference::Forward(model.weights()), f);
+    const auto rows = reference_rows(model.weights(), f);
     auto exact = rwkv7::ReferenceModel::load(f.model_path);
     for (unsigned threads : {1u, 2u}) {
       model.set_threads(threads);
@@ -76,17 +81,18 @@ TEST_CASE("the CPU backend stays within the exactness bound of the Eigen referen
       }
     }
     // A batch step: two sequences at different points, one token each, against the reference run the same way.
-    const rwkv7::reference::Forward ref(model.weights());
-    auto r0 = ref.new_state(), r1 = ref.new_state();
-    auto s0 = model.new_state(), s1 = model.new_state();
-    model.forward(std::span<const rwkv7::Token>(f.tokens.data(), 5), s0);
-    for (std::size_t t = 0; t < 5; ++t) ref.forward(f.tokens[t], r0);
-    const rwkv7::Token step[] = {f.tokens[5], f.tokens[0]};
-    rwkv7::State* states[] = {&s0, &s1};
-    const auto batch = model.forward_batch(step, states);
-    const auto want0 = as_floats(ref.forward(step[0], r0)), want1 = as_floats(ref.forward(step[1], r1));
-    CHECK(test::relative_error(batch.data(), want0.data(), want0.size()) <= kBound);
-    CHECK(test::relative_error(batch.data() + want1.size(), want1.data(), want1.size()) <= kBound);
+    rwkv7::reference::with_reference(model.weights(), [&](const auto& ref) {
+      auto r0 = ref.new_state(), r1 = ref.new_state();
+      auto s0 = model.new_state(), s1 = model.new_state();
+      model.forward(std::span<const rwkv7::Token>(f.tokens.data(), 5), s0);
+      for (std::size_t t = 0; t < 5; ++t) ref.forward(f.tokens[t], r0);
+      const rwkv7::Token step[] = {f.tokens[5], f.tokens[0]};
+      rwkv7::State* states[] = {&s0, &s1};
+      const auto batch = model.forward_batch(step, states);
+      const auto want0 = as_floats(ref.forward(step[0], r0)), want1 = as_floats(ref.forward(step[1], r1));
+      CHECK(test::relative_error(batch.data(), want0.data(), want0.size()) <= kBound);
+      CHECK(test::relative_error(batch.data() + want1.size(), want1.data(), want1.size()) <= kBound);
+    });
   }
 }
 
@@ -95,7 +101,7 @@ TEST_CASE("int8 weights: the CPU backend computes what the Eigen reference compu
     CAPTURE(f.name);
     auto model = rwkv7::Model::load(f.model_path, {.quant = rwkv7::Quant::int8});
     REQUIRE(model.config().dtype == "int8");
-    const auto rows = reference_rows(rwkv7::reference::Forward(model.weights()), f);
+    const auto rows = reference_rows(model.weights(), f);
     auto state = model.new_state();
     const auto logits = model.forward(std::span<const rwkv7::Token>(f.tokens.data(), f.at.back() + 1), state);
     CHECK(test::relative_error(logits.data(), rows.back().data(), rows.back().size()) <= kBound);

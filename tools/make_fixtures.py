@@ -21,9 +21,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_checkpoint  # noqa: E402
+import gen_prwkv_checkpoint  # noqa: E402
+import prwkv7_ref  # noqa: E402
 import rwkv7_ref  # noqa: E402
 
-SIZE_LIMIT = 4_500_000  # bytes for the whole fixtures folder
+SIZE_LIMIT = 9_500_000  # bytes for the whole fixtures folder
 SEQ_LEN = 260
 AT = [0, 1, 259]
 
@@ -49,6 +51,35 @@ FIXTURES = [
      dict(format="pth", naming="rwkvlm", dtype="fp16", layers=2, width=8, head_size=8,
           ffn=32, vocab=65536, layer0_v="present", seed=106), [0, 259]),
 ]
+
+# PRWKV cxa076 fixtures (gen_prwkv_checkpoint.py, reference prwkv7_ref.py): key/value heads H/2, H/4 and H; head
+# sizes 32, 64, 128; fp32, fp16, bf16; biases or none; cxa076r; attention width unequal to the model width; a
+# 151,936-token vocabulary whose head is the embedding (one logits row, 0.6 MB).
+PRWKV_FIXTURES = [
+    ("cxa076_fp32_kv_half", "cxa076_fp32_kv_half.pth",
+     dict(dtype="fp32", layers=2, width=64, heads=4, kv_heads=2, head_size=32, ffn=128, vocab=256,
+          bias=True, layer0_v="present", layer_architecture=True, seed=201)),
+    ("cxa076_fp16_kv_quarter", "cxa076_fp16_kv_quarter.pth",
+     dict(dtype="fp16", layers=2, width=64, heads=4, kv_heads=1, head_size=64, ffn=128, vocab=256,
+          layer0_v="absent", seed=202)),
+    ("cxa076r_bf16_h128", "cxa076r_bf16_h128.pth",
+     dict(dtype="bf16", layers=1, width=128, heads=2, kv_heads=2, head_size=128, ffn=256, vocab=256,
+          rk_norm=True, seed=203)),
+    ("cxa076_vocab151936_tied", "cxa076_vocab151936_tied.pth",
+     dict(dtype="bf16", layers=2, width=8, heads=1, kv_heads=1, head_size=16, ffn=16, vocab=151936,
+          bias=True, tied_head=True, seed=204), [259]),
+]
+
+
+def prwkv_options(out, opts):
+    argv = ["--out", out]
+    for key, val in opts.items():
+        flag = "--" + key.replace("_", "-")
+        if val is True:
+            argv.append(flag)
+        else:
+            argv += [flag, str(val)]
+    return gen_prwkv_checkpoint.parse_args(argv)
 
 
 def gen_options(out, opts):
@@ -92,7 +123,7 @@ def main():
         manifest.append({
             "name": name, "model": model_rel, "tokens": tokens, "at": at,
             "ref": name + ".ref.f32",
-            "dtype": a.dtype, "format": a.format, "naming": a.naming,
+            "dtype": a.dtype, "format": a.format, "naming": a.naming, "arch": "x070",
             "layer0_v": a.naming == "rwkvlm" and a.layer0_v == "present",
             "fused_xx": bool(a.fused_xx),
             "group_norm_eps": model.gn_eps,
@@ -101,6 +132,25 @@ def main():
                        "dw": a.dw, "da": a.da, "dv": a.dv, "dg": a.dg},
         })
         print(f"{name:18s} logits std {rows.std(axis=1).round(3).tolist()} "
+              f"max|logit| {np.abs(rows).max():.3f}")
+
+    for index, (name, target, opts, *rest) in enumerate(PRWKV_FIXTURES):
+        at = rest[0] if rest else AT
+        a = prwkv_options(os.path.join(args.outdir, target), opts)
+        gen_prwkv_checkpoint.generate(a)
+        tokens = np.random.default_rng(2000 + index).integers(0, a.vocab, SEQ_LEN).tolist()
+        model = prwkv7_ref.PRWKV7(os.path.join(args.outdir, target))
+        rows = prwkv7_ref.logits_at(model, tokens, at)
+        rows.astype("<f4").tofile(os.path.join(args.outdir, name + ".ref.f32"))
+        manifest.append({
+            "name": name, "model": target, "tokens": tokens, "at": at, "ref": name + ".ref.f32",
+            "dtype": a.dtype, "format": "pth", "naming": "rwkvlm", "arch": "cxa076r" if a.rk_norm else "cxa076",
+            "bias": bool(a.bias), "tied_head": bool(a.tied_head),
+            "config": {"n_layer": a.layers, "n_embd": a.width, "head_size": a.head_size, "n_head": a.heads,
+                       "n_kv_head": a.kv_heads, "ffn": a.ffn, "vocab": a.vocab,
+                       "dw": a.dw, "da": a.da, "dv": a.dv, "dg": a.dg},
+        })
+        print(f"{name:24s} logits std {rows.std(axis=1).round(3).tolist()} "
               f"max|logit| {np.abs(rows).max():.3f}")
 
     with open(os.path.join(args.outdir, "manifest.json"), "w") as f:

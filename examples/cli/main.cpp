@@ -257,12 +257,28 @@ std::string read_file(const std::string& path) {
 int cmd_info(const Args& a) {
   auto model = load_model(a);
   const auto& c = model.config();
-  nlohmann::ordered_json j = {{"n_layer", c.n_layer},       {"n_embd", c.n_embd},         {"n_head", c.n_head},
-                      {"head_size", c.head_size},   {"dim_ffn", c.dim_ffn},       {"vocab_size", c.vocab_size},
-                      {"lora_w", c.lora_w},         {"lora_a", c.lora_a},         {"lora_v", c.lora_v},
-                      {"lora_g", c.lora_g},         {"layer_norm_eps", c.layer_norm_eps},
-                      {"group_norm_eps", c.group_norm_eps}, {"format", c.format}, {"naming", c.naming},
-                      {"dtype", c.dtype},           {"arch", "x070"},             {"isa", rwkv7::isa_name(model.isa())}};
+  nlohmann::ordered_json j = {{"n_layer", c.n_layer},
+                              {"n_embd", c.n_embd},
+                              {"n_head", c.n_head},
+                              {"n_kv_head", c.n_kv_head},
+                              {"head_size", c.head_size},
+                              {"dim_ffn", c.dim_ffn},
+                              {"vocab_size", c.vocab_size},
+                              {"lora_w", c.lora_w},
+                              {"lora_a", c.lora_a},
+                              {"lora_v", c.lora_v},
+                              {"lora_g", c.lora_g},
+                              {"layer_norm_eps", c.layer_norm_eps},
+                              {"format", c.format},
+                              {"naming", c.naming},
+                              {"dtype", c.dtype},
+                              {"arch", rwkv7::architecture_name(c.arch)},
+                              {"isa", rwkv7::isa_name(model.isa())}};
+  if (c.arch.wkv_output == rwkv7::WkvOutput::group_norm) j["group_norm_eps"] = c.group_norm_eps;
+  if (c.arch.variant != rwkv7::Variant::x070) {
+    j["projection_bias"] = c.arch.projection_bias;
+    j["tied_head"] = model.weights().head.w.data == model.weights().emb.data;
+  }
   std::cout << j.dump() << "\n";
   return 0;
 }

@@ -2,11 +2,13 @@
 // records the model's fingerprint and shape and ends with a checksum, so a state is never silently applied to
 // another model or read back corrupted.
 //
-// Layout (little-endian): "RWKV7ST\0" | u32 version (1) | u64 model fingerprint | i64 n_layer, n_embd, n_head,
-// head_size | u64 float count | f32 × count | u64 extra size | extra bytes (caller's, e.g. pending tokens) |
-// u64 FNV-1a of everything before.
+// Layout (little-endian): "RWKV7ST\0" | u32 version | u64 model fingerprint | i64 n_layer, n_embd, n_head,
+// head_size | version 2 only: char[8] architecture name ("cxa076", "cxa076r"; NUL-padded), i64 key/value heads |
+// u64 float count | f32 × count | u64 extra size | extra bytes (caller's, e.g. pending tokens) | u64 FNV-1a of
+// everything before. x070 states are written as version 1, byte for byte as before the other variants existed.
 #pragma once
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -22,7 +24,15 @@ namespace rwkv7 {
 
 namespace detail {
 constexpr char kStateMagic[8] = {'R', 'W', 'K', 'V', '7', 'S', 'T', '\0'};
-constexpr std::uint32_t kStateVersion = 1;
+constexpr std::uint32_t kStateVersionX070 = 1, kStateVersionVariant = 2;
+constexpr std::size_t kArchitectureField = 8;
+
+// A name read from an untrusted file, safe to print: anything but letters, digits and '_' becomes '?'.
+inline std::string visible(std::string s) {
+  for (char& ch : s)
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_')) ch = '?';
+  return s;
+}
 
 template <class T>
 void put(std::string& out, const T& v) {
@@ -34,9 +44,16 @@ void put(std::string& out, const T& v) {
 inline std::string serialize_state(const State& s, const ModelConfig& c, std::string_view extra = {}) {
   if (!s.matches(c)) detail::fail(Errc::state, "save_state: the state does not belong to this model");
   std::string out(detail::kStateMagic, 8);
-  detail::put(out, detail::kStateVersion);
+  const bool x070 = c.arch.variant == Variant::x070;
+  detail::put(out, x070 ? detail::kStateVersionX070 : detail::kStateVersionVariant);
   detail::put(out, c.fingerprint);
   for (std::int64_t d : {s.n_layer(), s.n_embd(), s.n_head(), s.head_size()}) detail::put(out, d);
+  if (!x070) {
+    std::string name = architecture_name(c.arch);
+    name.resize(detail::kArchitectureField, '\0');
+    out += name;
+    detail::put(out, c.n_kv_head);
+  }
   detail::put(out, static_cast<std::uint64_t>(s.data().size()));
   out.append(reinterpret_cast<const char*>(s.data().data()), s.data().size() * sizeof(float));
   detail::put(out, static_cast<std::uint64_t>(extra.size()));
@@ -55,10 +72,23 @@ inline State deserialize_state(std::string_view bytes, const ModelConfig& c, con
   if (detail::fnv1a(bytes.data(), bytes.size() - 8) != stored_sum) bad("checksum mismatch (the file is corrupted or truncated)");
   detail::Cursor cur(reinterpret_cast<const std::byte*>(bytes.data()) + 8, bytes.size() - 16, name);
   auto version = cur.read<std::uint32_t>("the version");
-  if (version != detail::kStateVersion) bad("state format version " + std::to_string(version) + " is not supported (expected 1)");
+  if (version != detail::kStateVersionX070 && version != detail::kStateVersionVariant)
+    bad("state format version " + std::to_string(version) + " is not supported (expected 1 or 2)");
   auto fp = cur.read<std::uint64_t>("the model fingerprint");
   std::int64_t dims[4];
   for (auto& d : dims) d = cur.read<std::int64_t>("the state shape");
+  std::string saved_arch = "x070";
+  std::int64_t saved_kv_heads = dims[2];
+  if (version == detail::kStateVersionVariant) {
+    const std::byte* name = cur.take(detail::kArchitectureField, "the architecture name");
+    saved_arch.assign(reinterpret_cast<const char*>(name), detail::kArchitectureField);
+    saved_arch.resize(std::min(saved_arch.find('\0'), saved_arch.size()));
+    saved_kv_heads = cur.read<std::int64_t>("the key/value head count");
+  }
+  const std::string arch = architecture_name(c.arch);
+  if (saved_arch != arch || saved_kv_heads != c.n_kv_head)
+    bad("saved for an architecture " + detail::in_quotes(detail::visible(saved_arch)) + " with " + std::to_string(saved_kv_heads) +
+        " key/value heads; this model is " + arch + " with " + std::to_string(c.n_kv_head));
   if (dims[0] != c.n_layer || dims[1] != c.n_embd || dims[2] != c.n_head || dims[3] != c.head_size)
     bad("saved for a model with " + std::to_string(dims[0]) + " layers, width " + std::to_string(dims[1]) + ", " + std::to_string(dims[2]) +
         " heads of " + std::to_string(dims[3]) + "; this model has " + std::to_string(c.n_layer) + " layers, width " + std::to_string(c.n_embd) +

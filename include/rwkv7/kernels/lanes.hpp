@@ -4,6 +4,7 @@
 // exp and tanh (within a few ulp of the C library), so the gates of a prefill chunk do not run one expf at a time.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 
@@ -19,6 +20,7 @@ struct ScalarLanes {
   static float exp(float z) { return std::exp(z); }
   static float tanh(float z) { return std::tanh(z); }
   static float sigmoid(float z) { return 1.0f / (1.0f + std::exp(-z)); }
+  static float softplus(float z) { return std::max(z, 0.0f) + std::log1p(std::exp(-std::abs(z))); }  // ln(1 + e^z), no overflow
 };
 
 // f(ScalarLanes{}, i) for i in [0, n).
@@ -35,6 +37,7 @@ struct VectorLanes {
   static Floats exp(Floats z) { return xsimd::exp(z); }
   static Floats tanh(Floats z) { return xsimd::tanh(z); }
   static Floats sigmoid(Floats z) { return Floats(1.0f) / (Floats(1.0f) + xsimd::exp(-z)); }
+  static Floats softplus(Floats z) { return xsimd::max(z, Floats(0.0f)) + xsimd::log1p(xsimd::exp(-xsimd::abs(z))); }
 };
 
 // f(VectorLanes{}, i) for each whole vector in [0, n), then f(ScalarLanes{}, i) for the rest.

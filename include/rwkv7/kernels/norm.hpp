@@ -1,4 +1,4 @@
-// rwkv7/kernels/norm.hpp — LayerNorm, fp32, two-pass for accuracy (also the per-head GroupNorm of TimeMix).
+// rwkv7/kernels/norm.hpp — LayerNorm (two-pass for accuracy; also x070's per-head GroupNorm) and RMSNorm, fp32.
 #pragma once
 
 #include <cmath>
@@ -19,6 +19,14 @@ inline void layer_norm(const float* x, std::int64_t n, const float* w, const flo
   var /= static_cast<float>(n);
   const float inv = 1.0f / std::sqrt(var + static_cast<float>(eps));
   for (std::int64_t i = 0; i < n; ++i) out[i] = (x[i] - mean) * inv * w[i] + b[i];
+}
+
+// out = x / sqrt(mean(x²) + eps) · w over n elements (Qwen's RMSNorm: weight applied in fp32, no bias).
+inline void rms_norm(const float* x, std::int64_t n, const float* w, double eps, float* out) {
+  float sum_sq = 0.0f;
+  for (std::int64_t i = 0; i < n; ++i) sum_sq += x[i] * x[i];
+  const float inv = 1.0f / std::sqrt(sum_sq / static_cast<float>(n) + static_cast<float>(eps));
+  for (std::int64_t i = 0; i < n; ++i) out[i] = x[i] * inv * w[i];
 }
 
 }  // namespace RWKV7_ISA_NAMESPACE

@@ -26,6 +26,7 @@ struct Architecture {
   KeyAdjust key_adjust = KeyAdjust::k_a;
   bool token_shift = true;               // x070 mixes each input with the previous token's
   bool projection_bias = false;          // biases on receptance/key/value
+  bool rk_norm = false;                  // per-head RMSNorm of r and k (ln_r, ln_k): PRWKV cxa076r
   double decay_offset = -0.5;            // decay = exp(−exp(offset − softplus(−z))) = exp(−e^offset · σ(z))
 
   // Vectors of width n_embd a State keeps per layer besides the WKV matrices: the TimeMix and ChannelMix inputs
@@ -35,5 +36,24 @@ struct Architecture {
 
 // BlinkDL's RWKV-7 "Goose" (RWKV-LM x070, fla's RWKV7ForCausalLM).
 inline Architecture x070() { return {}; }
+
+// OpenMOSE's PRWKV-7 "cxa076": a Qwen decoder whose attention is an RWKV-7 TimeMix without token shift
+// (FORMATS.md §1.4). Biases and the r/k norms depend on the source model and are detected from the tensors.
+inline Architecture cxa076(bool projection_bias, bool rk_norm) {
+  Architecture a;
+  a.variant = Variant::cxa076;
+  a.norm = NormKind::rms_norm;
+  a.embedding_norm = false;
+  a.ffn = FfnKind::swiglu;
+  a.wkv_output = WkvOutput::scaled;
+  a.key_adjust = KeyAdjust::decay_and_a;
+  a.token_shift = false;
+  a.projection_bias = projection_bias;
+  a.rk_norm = rk_norm;
+  return a;
+}
+
+// "x070", "cxa076" or "cxa076r" (the r/k-normed Qwen3 distillations): what a user would call the model.
+inline std::string architecture_name(const Architecture& a) { return std::string(variant_name(a.variant)) + (a.rk_norm ? "r" : ""); }
 
 }  // namespace rwkv7

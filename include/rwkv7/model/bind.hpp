@@ -97,86 +97,112 @@ class WeightBinder {
 
 }  // namespace detail
 
-// Builds the weight view of an RWKV-7 x070 model, detecting its config from shapes. Throws rwkv7::Error.
-inline ModelWeights bind_weights(TensorTable table) {
-  ModelWeights m;
-  m.table = std::move(table);
-  const TensorTable& t = m.table;
-  const auto naming = detail::detect_naming(t);
-  detail::WeightBinder bind(t, *naming);
-  ModelConfig& c = m.config;
-  c.format = t.format();
-  c.naming = naming->name();
-  c.arch = x070();
-  auto cfg_fail = [&](const std::string& what) { detail::fail(Errc::config, t.file() + ": " + what); };
-  if (t.metadata.count("hybrid_attention")) cfg_fail("config.json lists softmax-attention layers (hybrid model); only pure RWKV-7 is supported");
+namespace detail {
 
-  // Shapes tell everything: emb [V,C], r_k [H,N], ffn.key [F,C], LoRA factors [C,D]. Every size must be at
-  // least 1: an empty width or head would pass every shape check below and divide by zero later.
-  auto positive = [&](std::int64_t v, const std::string& what) {
-    if (v < 1) cfg_fail(what + " is " + std::to_string(v) + "; it must be at least 1");
+// What every variant shares: vocabulary, width and layer count from the embedding and the layer norms, heads
+// from r_k, the config.json cross-checks. Fails naming the file when a size is impossible.
+class ConfigDetector {
+ public:
+  ConfigDetector(const TensorTable& t, const NamingScheme& naming, WeightBinder& bind) : t_(t), naming_(naming), bind_(bind) {}
+
+  [[noreturn]] void fail_config(const std::string& what) const { fail(Errc::config, t_.file() + ": " + what); }
+
+  // Every size must be at least 1: an empty width or head would pass every shape check and divide by zero later.
+  std::int64_t positive(std::int64_t v, const std::string& what) const {
+    if (v < 1) fail_config(what + " is " + std::to_string(v) + "; it must be at least 1");
     return v;
-  };
-  auto emb_shape = bind.shape_of("emb.weight");
-  c.vocab_size = positive(emb_shape[0], "the vocabulary (rows of emb.weight)");
-  c.n_embd = positive(emb_shape[1], "the width (columns of emb.weight)");
-  auto layer_marker = [&](std::int64_t i) { return naming->locate("blocks." + std::to_string(i) + ".ln1.weight", t).file_name; };
-  while (t.contains(layer_marker(c.n_layer))) ++c.n_layer;
-  if (c.n_layer == 0) cfg_fail("no layers found (expected " + detail::in_quotes(layer_marker(0)) + ")");
-  auto r_k = bind.shape_of("blocks.0.att.r_k");
-  c.n_head = positive(r_k[0], "the head count (rows of blocks.0.att.r_k)");
-  c.head_size = positive(r_k[1], "the head size (columns of blocks.0.att.r_k)");
-  if (c.n_head * c.head_size != c.n_embd)
-    cfg_fail("blocks.0.att.r_k is [" + std::to_string(c.n_head) + "," + std::to_string(c.head_size) + "] but heads × head size must equal the width " +
-             std::to_string(c.n_embd) + " of emb.weight");
-  c.n_kv_head = c.n_head;
-  c.dim_ffn = positive(bind.shape_of("blocks.0.ffn.key.weight")[0], "the FFN width (rows of blocks.0.ffn.key.weight)");
-  c.lora_w = positive(bind.shape_of("blocks.0.att.w1")[0], "the decay LoRA rank (blocks.0.att.w1)");
-  c.lora_a = positive(bind.shape_of("blocks.0.att.a1")[0], "the in-context learning rate LoRA rank (blocks.0.att.a1)");
-  c.lora_g = positive(bind.shape_of("blocks.0.att.g1")[0], "the gate LoRA rank (blocks.0.att.g1)");
+  }
+
+  void common(ModelConfig& c) {
+    auto emb_shape = bind_.shape_of("emb.weight");
+    c.vocab_size = positive(emb_shape[0], "the vocabulary (rows of emb.weight)");
+    c.n_embd = positive(emb_shape[1], "the width (columns of emb.weight)");
+    auto layer_marker = [&](std::int64_t i) { return naming_.locate("blocks." + std::to_string(i) + ".ln1.weight", t_).file_name; };
+    while (t_.contains(layer_marker(c.n_layer))) ++c.n_layer;
+    if (c.n_layer == 0) fail_config("no layers found (expected " + in_quotes(layer_marker(0)) + ")");
+    auto r_k = bind_.shape_of("blocks.0.att.r_k");
+    c.n_head = positive(r_k[0], "the head count (rows of blocks.0.att.r_k)");
+    c.head_size = positive(r_k[1], "the head size (columns of blocks.0.att.r_k)");
+    c.lora_w = positive(bind_.shape_of("blocks.0.att.w1")[0], "the decay LoRA rank (blocks.0.att.w1)");
+    c.lora_a = positive(bind_.shape_of("blocks.0.att.a1")[0], "the in-context learning rate LoRA rank (blocks.0.att.a1)");
+    c.lora_g = positive(bind_.shape_of("blocks.0.att.g1")[0], "the gate LoRA rank (blocks.0.att.g1)");
+    // Layer 0 has no value residual, so its v1 (present or not) does not count; a one-layer model only states
+    // the rank in config.json, if at all.
+    if (c.n_layer > 1) c.lora_v = positive(bind_.shape_of("blocks.1.att.v1")[0], "the value LoRA rank (blocks.1.att.v1)");
+    else if (t_.metadata.count("v_low_rank_dim")) c.lora_v = whole_number("v_low_rank_dim", c.n_embd);
+  }
 
   // config.json numbers are doubles from an untrusted file: only finite whole numbers in range are compared or
   // used, never cast blindly.
-  auto whole_hint = [&](const char* key, std::int64_t max) -> std::int64_t {
-    const double v = t.metadata.at(key).number();
+  std::int64_t whole_number(const char* key, std::int64_t max) const {
+    const double v = t_.metadata.at(key).number();
     if (!(v >= 0 && v <= static_cast<double>(max)) || v != std::floor(v))
-      cfg_fail(std::string("config.json: ") + key + " must be a whole number in [0, " + std::to_string(max) + "]");
+      fail_config(std::string("config.json: ") + key + " must be a whole number in [0, " + std::to_string(max) + "]");
     return static_cast<std::int64_t>(v);
-  };
-  // Layer 0 has no value-residual LoRA, so a one-layer model only states its rank in config.json (if at all).
-  if (c.n_layer > 1) c.lora_v = positive(bind.shape_of("blocks.1.att.v1")[0], "the value LoRA rank (blocks.1.att.v1)");
-  else if (t.metadata.count("v_low_rank_dim")) c.lora_v = whole_hint("v_low_rank_dim", c.n_embd);
+  }
+
+  // A number config.json states must agree with the one the tensors give.
+  void cross_check(const char* key, std::int64_t detected, const char* what) const {
+    if (!t_.metadata.count(key)) return;
+    const std::int64_t said = whole_number(key, std::int64_t{1} << 40);
+    if (said != detected)
+      fail_config(std::string("config.json says ") + key + " = " + std::to_string(said) + " but the tensors give " + what + " = " +
+                  std::to_string(detected));
+  }
+
+ private:
+  const TensorTable& t_;
+  const NamingScheme& naming_;
+  WeightBinder& bind_;
+};
+
+// The variant a file holds (FORMATS.md §1.5): a Qwen-style FFN (ffn.down) marks the PRWKV family, whose members
+// differ by what their TimeMix keeps of x070; only cxa076 and cxa076r are run.
+inline Architecture detect_architecture(WeightBinder& bind, const ConfigDetector& cfg) {
+  if (bind.has("blocks.0.ffn.gate_up.weight")) cfg.fail_config("a fused ffn.gate_up FFN (Phi-3.5 ARWKV) is not supported");
+  if (!bind.has("blocks.0.ffn.down.weight")) return x070();
+  if (bind.has("blocks.0.att.x_a")) cfg.fail_config("an ARWKV model (token shift with a Qwen FFN, ax070) is not supported; PRWKV cxa076 is");
+  if (bind.has("blocks.0.att.ln_x.weight")) cfg.fail_config("a PRWKV cxa073 model (GroupNorm ln_x) is not supported; cxa076 is");
+  if (bind.has("blocks.0.att.k_k")) cfg.fail_config("a PRWKV cxa075 model (k_k without ln_x) is not supported; cxa076 is");
+  return cxa076(bind.has("blocks.0.att.receptance.bias"), bind.has("blocks.0.att.ln_r.weight"));
+}
+
+// The LoRA gates and r_k every variant has. A = attention width: the gates act on it.
+inline void bind_gates(WeightBinder& bind, const ModelConfig& c, const std::string& p, std::int64_t layer, TimeMixWeights& a) {
+  const std::int64_t C = c.n_embd, A = c.attention_width();
+  a.w0 = bind.vector(p + "att.w0", A);
+  a.w1 = bind.linear(p + "att.w1", C, c.lora_w);
+  a.w2 = bind.linear(p + "att.w2", c.lora_w, A);
+  a.a0 = bind.vector(p + "att.a0", A);
+  a.a1 = bind.linear(p + "att.a1", C, c.lora_a);
+  a.a2 = bind.linear(p + "att.a2", c.lora_a, A);
+  if (layer > 0) {  // layer 0 takes v as v_first; its v0/v1/v2, present or not, are never used
+    a.v0 = bind.vector(p + "att.v0", A);
+    a.v1 = bind.linear(p + "att.v1", C, c.lora_v);
+    a.v2 = bind.linear(p + "att.v2", c.lora_v, A);
+  }
+  a.g1 = bind.linear(p + "att.g1", C, c.lora_g);
+  a.g2 = bind.linear(p + "att.g2", c.lora_g, A);
+  a.r_k = bind.tensor(p + "att.r_k", {c.n_head, c.head_size});
+}
+
+inline void bind_x070(ModelWeights& m, WeightBinder& bind, const ConfigDetector& cfg) {
+  ModelConfig& c = m.config;
+  const TensorTable& t = m.table;
+  c.dim_ffn = cfg.positive(bind.shape_of("blocks.0.ffn.key.weight")[0], "the FFN width (rows of blocks.0.ffn.key.weight)");
   if (t.metadata.count("norm_eps")) {
     const double eps = t.metadata.at("norm_eps").number();
-    if (!(eps > 0 && eps < 1)) cfg_fail("config.json: norm_eps must lie in (0, 1), got " + std::to_string(eps));
+    if (!(eps > 0 && eps < 1)) cfg.fail_config("config.json: norm_eps must lie in (0, 1), got " + std::to_string(eps));
     c.layer_norm_eps = eps;
     c.group_norm_eps = static_cast<double>(c.head_size) * c.layer_norm_eps;
   }
-  auto hint = [&](const char* key, std::int64_t detected, const char* what) {
-    if (!t.metadata.count(key)) return;
-    const std::int64_t said = whole_hint(key, std::int64_t{1} << 40);
-    if (said != detected)
-      cfg_fail(std::string("config.json says ") + key + " = " + std::to_string(said) + " but the tensors give " + what + " = " +
-               std::to_string(detected));
-  };
-  hint("hidden_size", c.n_embd, "width");
-  hint("num_hidden_layers", c.n_layer, "layers");
-  hint("head_dim", c.head_size, "head size");
-  hint("vocab_size", c.vocab_size, "vocab");
-  hint("intermediate_size", c.dim_ffn, "ffn width");
-  if (c.n_layer > 1) hint("v_low_rank_dim", c.lora_v, "value LoRA rank");
-
-  const std::int64_t C = c.n_embd, H = c.n_head, N = c.head_size, F = c.dim_ffn, V = c.vocab_size;
-  m.emb = bind.tensor("emb.weight", {V, C});
+  const std::int64_t C = c.n_embd, F = c.dim_ffn;
   m.ln0_w = bind.vector("blocks.0.ln0.weight", C);
   m.ln0_b = bind.vector("blocks.0.ln0.bias", C);
-  m.layers.resize(static_cast<std::size_t>(c.n_layer));
   for (std::int64_t i = 0; i < c.n_layer; ++i) {
     const std::string p = "blocks." + std::to_string(i) + ".";
     LayerWeights& L = m.layers[static_cast<std::size_t>(i)];
-    L.ln1_w = bind.vector(p + "ln1.weight", C);
     L.ln1_b = bind.vector(p + "ln1.bias", C);
-    L.ln2_w = bind.vector(p + "ln2.weight", C);
     L.ln2_b = bind.vector(p + "ln2.bias", C);
     TimeMixWeights& a = L.att;
     a.x_r = bind.vector(p + "att.x_r", C);
@@ -185,22 +211,8 @@ inline ModelWeights bind_weights(TensorTable table) {
     a.x_v = bind.vector(p + "att.x_v", C);
     a.x_a = bind.vector(p + "att.x_a", C);
     a.x_g = bind.vector(p + "att.x_g", C);
-    a.w0 = bind.vector(p + "att.w0", C);
-    a.w1 = bind.linear(p + "att.w1", C, c.lora_w);
-    a.w2 = bind.linear(p + "att.w2", c.lora_w, C);
-    a.a0 = bind.vector(p + "att.a0", C);
-    a.a1 = bind.linear(p + "att.a1", C, c.lora_a);
-    a.a2 = bind.linear(p + "att.a2", c.lora_a, C);
-    if (i > 0) {  // layer 0 takes v as v_first; its v0/v1/v2, present or not, are never used
-      a.v0 = bind.vector(p + "att.v0", C);
-      a.v1 = bind.linear(p + "att.v1", C, c.lora_v);
-      a.v2 = bind.linear(p + "att.v2", c.lora_v, C);
-    }
-    a.g1 = bind.linear(p + "att.g1", C, c.lora_g);
-    a.g2 = bind.linear(p + "att.g2", c.lora_g, C);
     a.k_k = bind.vector(p + "att.k_k", C);
     a.k_a = bind.vector(p + "att.k_a", C);
-    a.r_k = bind.tensor(p + "att.r_k", {H, N});
     a.receptance = bind.linear(p + "att.receptance.weight", C, C);
     a.key = bind.linear(p + "att.key.weight", C, C);
     a.value = bind.linear(p + "att.value.weight", C, C);
@@ -211,9 +223,94 @@ inline ModelWeights bind_weights(TensorTable table) {
     L.ffn.key = bind.linear(p + "ffn.key.weight", C, F);
     L.ffn.value = bind.linear(p + "ffn.value.weight", F, C);
   }
-  m.ln_out_w = bind.vector("ln_out.weight", C);
   m.ln_out_b = bind.vector("ln_out.bias", C);
-  m.head = bind.linear("head.weight", C, V);
+  m.head = bind.linear("head.weight", C, c.vocab_size);
+}
+
+// PRWKV cxa076 (FORMATS.md §1.3): grouped key/value heads, optional r/k/v biases and r/k norms, SwiGLU, and a
+// head that may be the embedding itself.
+inline void bind_cxa076(ModelWeights& m, WeightBinder& bind, const ConfigDetector& cfg) {
+  ModelConfig& c = m.config;
+  const std::int64_t kv_width = bind.shape_of("blocks.0.att.key.weight")[0];
+  if (kv_width < c.head_size || kv_width % c.head_size != 0)
+    cfg.fail_config("blocks.0.att.key.weight has " + std::to_string(kv_width) + " rows; expected a positive multiple of the head size " +
+                    std::to_string(c.head_size) + " (key/value heads × head size)");
+  c.n_kv_head = kv_width / c.head_size;
+  if (c.n_head % c.n_kv_head != 0)
+    cfg.fail_config("the " + std::to_string(c.n_head) + " heads of blocks.0.att.r_k cannot share " + std::to_string(c.n_kv_head) +
+                    " key/value heads evenly (blocks.0.att.key.weight)");
+  c.dim_ffn = cfg.positive(bind.shape_of("blocks.0.ffn.gate.weight")[0], "the FFN width (rows of blocks.0.ffn.gate.weight)");
+  c.layer_norm_eps = 1e-6;  // Qwen's RMSNorm; not stored in the .pth
+  // Converted files keep layer 0's (unused) value LoRA, so even a one-layer model states its rank.
+  if (c.n_layer == 1 && bind.has("blocks.0.att.v1")) c.lora_v = cfg.positive(bind.shape_of("blocks.0.att.v1")[0], "the value LoRA rank (blocks.0.att.v1)");
+  const std::int64_t C = c.n_embd, A = c.attention_width(), K = c.kv_width(), N = c.head_size, F = c.dim_ffn;
+  for (std::int64_t i = 0; i < c.n_layer; ++i) {
+    const std::string p = "blocks." + std::to_string(i) + ".";
+    LayerWeights& L = m.layers[static_cast<std::size_t>(i)];
+    TimeMixWeights& a = L.att;
+    a.receptance = bind.linear(p + "att.receptance.weight", C, A);
+    a.key = bind.linear(p + "att.key.weight", C, K);
+    a.value = bind.linear(p + "att.value.weight", C, K);
+    a.output = bind.linear(p + "att.output.weight", A, C);
+    if (c.arch.projection_bias) {
+      a.receptance_bias = bind.vector(p + "att.receptance.bias", A);
+      a.key_bias = bind.vector(p + "att.key.bias", K);
+      a.value_bias = bind.vector(p + "att.value.bias", K);
+    }
+    if (c.arch.rk_norm) {
+      a.ln_r = bind.vector(p + "att.ln_r.weight", N);
+      a.ln_k = bind.vector(p + "att.ln_k.weight", N);
+    }
+    L.ffn.gate = bind.linear(p + "ffn.gate.weight", C, F);
+    L.ffn.up = bind.linear(p + "ffn.up.weight", C, F);
+    L.ffn.down = bind.linear(p + "ffn.down.weight", F, C);
+  }
+  // Converted files copy the tied Qwen embedding into head.weight; without it the embedding is the head.
+  m.head = bind.has("head.weight") ? bind.linear("head.weight", C, c.vocab_size) : Linear{m.emb, false, C, c.vocab_size};
+}
+
+}  // namespace detail
+
+// Builds the weight view of an RWKV-7 model (x070, or PRWKV cxa076/cxa076r), detecting the variant and its
+// config from the tensors' names and shapes. Throws rwkv7::Error naming the file and the tensor.
+inline ModelWeights bind_weights(TensorTable table) {
+  ModelWeights m;
+  m.table = std::move(table);
+  const TensorTable& t = m.table;
+  const auto naming = detail::detect_naming(t);
+  detail::WeightBinder bind(t, *naming);
+  detail::ConfigDetector cfg(t, *naming, bind);
+  ModelConfig& c = m.config;
+  c.format = t.format();
+  c.naming = naming->name();
+  if (t.metadata.count("hybrid_attention")) cfg.fail_config("config.json lists softmax-attention layers (hybrid model); only pure RWKV-7 is supported");
+  cfg.common(c);
+  c.arch = detail::detect_architecture(bind, cfg);
+  if (c.arch.variant == Variant::x070) {
+    if (c.n_head * c.head_size != c.n_embd)
+      cfg.fail_config("blocks.0.att.r_k is [" + std::to_string(c.n_head) + "," + std::to_string(c.head_size) +
+                      "] but heads × head size must equal the width " + std::to_string(c.n_embd) + " of emb.weight");
+    c.n_kv_head = c.n_head;
+  }
+  cfg.cross_check("hidden_size", c.n_embd, "width");
+  cfg.cross_check("num_hidden_layers", c.n_layer, "layers");
+  cfg.cross_check("head_dim", c.head_size, "head size");
+  cfg.cross_check("vocab_size", c.vocab_size, "vocab");
+
+  m.emb = bind.tensor("emb.weight", {c.vocab_size, c.n_embd});
+  m.layers.resize(static_cast<std::size_t>(c.n_layer));
+  for (std::int64_t i = 0; i < c.n_layer; ++i) {
+    const std::string p = "blocks." + std::to_string(i) + ".";
+    LayerWeights& L = m.layers[static_cast<std::size_t>(i)];
+    L.ln1_w = bind.vector(p + "ln1.weight", c.n_embd);
+    L.ln2_w = bind.vector(p + "ln2.weight", c.n_embd);
+    detail::bind_gates(bind, c, p, i, L.att);
+  }
+  m.ln_out_w = bind.vector("ln_out.weight", c.n_embd);
+  if (c.arch.variant == Variant::x070) detail::bind_x070(m, bind, cfg);
+  else detail::bind_cxa076(m, bind, cfg);
+  cfg.cross_check("intermediate_size", c.dim_ffn, "ffn width");
+  if (c.n_layer > 1) cfg.cross_check("v_low_rank_dim", c.lora_v, "value LoRA rank");
   c.dtype = dtype_name(m.head.w.dtype);
   c.fingerprint = detail::fingerprint(m);
   return m;

@@ -18,8 +18,9 @@ inline std::uint64_t fingerprint(const ModelWeights& m) {
   std::int64_t dims[] = {c.n_layer, c.n_embd, c.n_head, c.head_size, c.dim_ffn, c.vocab_size, c.lora_w, c.lora_a, c.lora_v, c.lora_g};
   std::uint64_t h = fnv1a(dims, sizeof dims);
   if (c.arch.variant != Variant::x070) {
-    const std::string v = variant_name(c.arch.variant);
+    const std::string v = architecture_name(c.arch);
     h = fnv1a(v.data(), v.size(), h);
+    h = fnv1a(&c.n_kv_head, sizeof c.n_kv_head, h);
   }
   for (const TensorView* t : {&m.head.w, &m.emb}) {
     const std::size_t bytes = static_cast<std::size_t>(t->numel()) * dtype_size(t->dtype);

@@ -10,22 +10,28 @@
 
 namespace rwkv7 {
 
+// A = H·N is the attention width and K = Hkv·N the key/value width; both equal C in x070. A view a variant does
+// not have stays empty (data == nullptr).
 struct TimeMixWeights {
-  TensorView x_r, x_w, x_k, x_v, x_a, x_g;   // [C] token-shift mixes
-  TensorView w0, a0, v0, k_k, k_a;            // [C]
+  TensorView x_r, x_w, x_k, x_v, x_a, x_g;   // [C] token-shift mixes (x070)
+  TensorView w0, a0, v0, k_k, k_a;            // [A] (k_k, k_a: x070)
   TensorView r_k;                             // [H, N]
-  Linear w1, w2, a1, a2, v1, v2, g1, g2;      // LoRA factors: C -> D -> C
-  Linear receptance, key, value, output;      // [C, C]
-  TensorView ln_x_w, ln_x_b;                  // [C] GroupNorm affine
+  Linear w1, w2, a1, a2, v1, v2, g1, g2;      // LoRA factors: C -> D -> A
+  Linear receptance, key, value, output;      // [A, C], [K, C], [K, C], [C, A]
+  TensorView receptance_bias, key_bias, value_bias;  // [A], [K], [K] (cxa076 from Qwen2.5)
+  TensorView ln_r, ln_k;                      // [N] per-head RMSNorm weights (cxa076r)
+  TensorView ln_x_w, ln_x_b;                  // [A] GroupNorm affine (x070)
 };
 
+// The FFN: x070's squared-ReLU key/value with a token shift, or cxa076's SwiGLU gate/up/down.
 struct ChannelMixWeights {
   TensorView x_k;        // [C]
   Linear key, value;     // [F, C], [C, F]
+  Linear gate, up, down; // [F, C], [F, C], [C, F]
 };
 
 struct LayerWeights {
-  TensorView ln1_w, ln1_b, ln2_w, ln2_b;  // [C]
+  TensorView ln1_w, ln1_b, ln2_w, ln2_b;  // [C]; no biases for RMSNorm
   TimeMixWeights att;
   ChannelMixWeights ffn;
 };
@@ -34,10 +40,10 @@ struct ModelWeights {
   ModelConfig config;
   TensorTable table;             // owns the bytes every view points into
   TensorView emb;                // [V, C]
-  TensorView ln0_w, ln0_b;       // [C], applied to the embedding once
+  TensorView ln0_w, ln0_b;       // [C], applied to the embedding once (x070)
   std::vector<LayerWeights> layers;
   TensorView ln_out_w, ln_out_b; // [C]
-  Linear head;                   // [V, C]
+  Linear head;                   // [V, C]; a view of emb when the file ties them
   std::vector<std::shared_ptr<const std::byte[]>> owned;  // storage made at load (quantized weights)
 };
 

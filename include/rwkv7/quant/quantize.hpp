@@ -9,18 +9,20 @@
 
 namespace rwkv7 {
 
-// Quantizes the large matrices (the four TimeMix projections, the FFN, the head) to int8 with one scale per
+// Quantizes the large matrices (the four TimeMix projections, the FFN's, the head) to int8 with one scale per
 // output row (symmetric, round to nearest): half the bytes of bf16 per decoded token, and the file's pages of
 // each matrix are released once it is converted. LoRA factors, norms and the embedding stay as they are.
 // All int8 matrices share one block in 2 MiB pages, laid out in the order a decode step reads them.
 inline void quantize_int8(ModelWeights& m) {
   std::vector<Linear*> order;
   for (auto& layer : m.layers)
-    for (Linear* L : {&layer.att.receptance, &layer.att.key, &layer.att.value, &layer.att.output, &layer.ffn.key, &layer.ffn.value})
+    for (Linear* L : {&layer.att.receptance, &layer.att.key, &layer.att.value, &layer.att.output, &layer.ffn.key, &layer.ffn.value,
+                      &layer.ffn.gate, &layer.ffn.up, &layer.ffn.down})
       order.push_back(L);
   order.push_back(&m.head);
   auto aligned = [](std::size_t n) { return (n + 63) / 64 * 64; };
-  auto converts = [](const Linear& L) { return !L.transposed && L.w.dtype != DType::q8; };
+  // A variant binds only its own matrices; the others stay empty.
+  auto converts = [](const Linear& L) { return L.w.data && !L.transposed && L.w.dtype != DType::q8; };
   std::size_t total = 0;
   for (const Linear* L : order)
     if (converts(*L)) total += aligned(static_cast<std::size_t>(L->out) * sizeof(float)) + aligned(static_cast<std::size_t>(L->out * L->in));
@@ -44,7 +46,8 @@ inline void quantize_int8(ModelWeights& m) {
     if (done < rows)
       detail::fail(Errc::format, m.table.file() + ": tensor " + detail::in_quotes(L->w.name) + ": row " + std::to_string(done) +
                                      " holds a NaN or an infinity; it cannot be quantized");
-    m.table.bytes().release(L->w.data, rows * cols * dtype_size(L->w.dtype));  // the int8 copy replaces it
+    if (L->w.data != m.emb.data)  // a head tied to the embedding leaves the embedding in use
+      m.table.bytes().release(L->w.data, rows * cols * dtype_size(L->w.dtype));  // the int8 copy replaces it
     L->w.dtype = DType::q8;
     L->w.data = reinterpret_cast<const std::byte*>(q);
     L->row_scale = scale;

@@ -1,4 +1,4 @@
-// rwkv7/reference/forward.hpp — the whole model in one plain file, in float64 with Eigen: read it top to bottom
+// rwkv7/reference/forward.hpp — the whole x070 model in one plain file, in float64 with Eigen: read it top to bottom
 // to see what every backend must compute. No threads, no chunks, no SIMD, no fused steps; one token at a time,
 // each formula as FORMATS.md §0 states it. The fast backends are tested against it (tests/test_reference.cpp),
 // and it is tested against the independent numpy reference (tools/rwkv7_ref.py) on the committed fixtures.
@@ -7,20 +7,14 @@
 // row scales), and copies every tensor to float64: meant for test-sized models.
 #pragma once
 
-#include <Eigen/Dense>
-
 #include <cmath>
 #include <vector>
 
 #include "../error.hpp"
-#include "../model/weights.hpp"
-#include "../quant/element.hpp"
 #include "../token.hpp"
+#include "eigen_weights.hpp"
 
 namespace rwkv7::reference {
-
-using Vector = Eigen::VectorXd;
-using Matrix = Eigen::MatrixXd;
 
 // What one sequence remembers, per layer: the last inputs of TimeMix and ChannelMix, and one N×N WKV matrix per
 // head, S[i][j] with i the value channel and j the key channel.
@@ -32,7 +26,7 @@ struct State {
 class Forward {
  public:
   explicit Forward(const ModelWeights& w) : c_(w.config) {
-    if (c_.arch.variant != Variant::x070) detail::fail(Errc::config, "reference::Forward: only the x070 variant is written out here");
+    if (c_.arch.variant != Variant::x070) detail::fail(Errc::config, "reference::Forward: x070 only (cxa076: reference/forward_cxa076.hpp)");
     emb_ = matrix(Linear{w.emb, false, c_.n_embd, c_.vocab_size});
     ln0_ = {vec(w.ln0_w), vec(w.ln0_b)};
     ln_out_ = {vec(w.ln_out_w), vec(w.ln_out_b)};
@@ -86,8 +80,6 @@ class Forward {
     Matrix w1, w2, a1, a2, v1, v2, g1, g2, receptance, key, value, output, ffn_key, ffn_value;
   };
 
-  static Vector sigmoid(const Vector& z) { return (1.0 + (-z.array()).exp()).inverse().matrix(); }
-
   // (x − mean) / sqrt(var + eps) ⊙ w + b, biased variance.
   static Vector normalize(const Vector& x, const Vector& w, const Vector& b, double eps) {
     const double mean = x.mean();
@@ -139,22 +131,6 @@ class Forward {
     s.ffn_shift[l] = x;
     const Vector h = (L.ffn_key.transpose() * xk).cwiseMax(0.0).array().square().matrix();  // squared ReLU
     return L.ffn_value.transpose() * h;
-  }
-
-  static Vector vec(const TensorView& t) {
-    Vector v(t.numel());
-    for (Eigen::Index i = 0; i < v.size(); ++i) v[i] = detail::element(t.data, t.dtype, static_cast<std::size_t>(i));
-    return v;
-  }
-  // y = W x as an [in, out] matrix M with y = Mᵀ x, from either storage layout, int8 row scales applied.
-  static Matrix matrix(const Linear& m) {
-    Matrix M(m.in, m.out);
-    for (std::int64_t o = 0; o < m.out; ++o)
-      for (std::int64_t i = 0; i < m.in; ++i) {
-        const std::size_t at = static_cast<std::size_t>(m.transposed ? i * m.out + o : o * m.in + i);
-        M(i, o) = detail::element(m.w.data, m.w.dtype, at) * (m.row_scale ? static_cast<double>(m.row_scale[o]) : 1.0);
-      }
-    return M;
   }
 
   ModelConfig c_;

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <tuple>
+#include <variant>
 #include <vector>
 
 #include "../../detail/isa.hpp"
@@ -15,7 +17,9 @@
 #include "../../quant/element.hpp"
 #include "channel_mix.hpp"
 #include "options.hpp"
+#include "swiglu.hpp"
 #include "time_mix.hpp"
+#include "time_mix_cxa076.hpp"
 
 namespace rwkv7::backend {
 inline namespace RWKV7_ISA_NAMESPACE {
@@ -36,19 +40,22 @@ class CpuWith {
     if (opts.isa != Isa::best && opts.isa != Isa::RWKV7_ISA)
       detail::fail(Errc::argument, std::string("CpuOptions::isa: this program runs the ") + isa_name(Isa::RWKV7_ISA) + " kernels it was compiled for, not " +
                                        isa_name(opts.isa) + " (link rwkv7::dispatch to choose at run time)");
-    if (c_.arch.variant != Variant::x070)
-      detail::fail(Errc::config, weights_->table.file() + ": the CPU backend does not run the " + variant_name(c_.arch.variant) + " variant yet");
     const ModelWeights& w = *weights_;
     emb_ = w.emb;
     head_ = w.head;
-    ln0_w_ = detail::to_float(w.ln0_w), ln0_b_ = detail::to_float(w.ln0_b);
-    ln_out_w_ = detail::to_float(w.ln_out_w), ln_out_b_ = detail::to_float(w.ln_out_b);
+    rms_norm_ = c_.arch.norm == NormKind::rms_norm;
+    auto optional = [](const TensorView& t) { return t.data ? detail::to_float(t) : std::vector<float>(); };
+    ln0_ = {optional(w.ln0_w), optional(w.ln0_b)};
+    ln_out_ = {detail::to_float(w.ln_out_w), optional(w.ln_out_b)};
     set_threads(opts.threads);
     for (std::size_t i = 0; i < w.layers.size(); ++i) {
       const LayerWeights& L = w.layers[i];
       const auto li = static_cast<std::int64_t>(i);
-      layers_.push_back(Layer{detail::to_float(L.ln1_w), detail::to_float(L.ln1_b), detail::to_float(L.ln2_w),
-                              detail::to_float(L.ln2_b), detail::TimeMix<K>(L.att, c_, li), detail::ChannelMix<K>(L.ffn, c_, li)});
+      Norm ln1{detail::to_float(L.ln1_w), optional(L.ln1_b)}, ln2{detail::to_float(L.ln2_w), optional(L.ln2_b)};
+      if (c_.arch.variant == Variant::x070)
+        layers_.push_back(Layer{std::move(ln1), std::move(ln2), detail::TimeMix<K>(L.att, c_, li), detail::ChannelMix<K>(L.ffn, c_, li)});
+      else
+        layers_.push_back(Layer{std::move(ln1), std::move(ln2), detail::TimeMixCxa076<K>(L.att, c_, li), detail::SwiGlu<K>(L.ffn, c_, li)});
     }
   }
 
@@ -81,7 +88,7 @@ class CpuWith {
       }
       float* x = ws.x.get(n, c_.n_embd);
       float* xn = ws.xn.get(n, c_.n_embd);
-      float* v_first = ws.v_first.get(n, c_.n_embd);
+      float* v_first = ws.v_first.get(n, c_.attention_width());
       float* delta = ws.delta.get(n, c_.n_embd);
       for (std::size_t s = 0; s < segments.size(); ++s)
         for (std::size_t j = 0; j < segments[s].count; ++j) {
@@ -89,24 +96,25 @@ class CpuWith {
           const Token t = requests[owner[s]].tokens[done[owner[s]] + j];
           const std::byte* row = emb_.data + static_cast<std::size_t>(t) * C * dtype_size(emb_.dtype);
           for (std::size_t i = 0; i < C; ++i) xn[c * C + i] = detail::element(row, emb_.dtype, i);
-          detail::layer_norm(xn + c * C, c_.n_embd, ln0_w_.data(), ln0_b_.data(), c_.layer_norm_eps, x + c * C);
+          if (c_.arch.embedding_norm) block_norm(xn + c * C, ln0_, x + c * C);
+          else std::copy(xn + c * C, xn + (c + 1) * C, x + c * C);
         }
-      // x ← x + delta (unless first), then xn = LayerNorm(x), column by column.
-      auto residual_then_norm = [&](bool add, const std::vector<float>& w, const std::vector<float>& b) {
+      // x ← x + delta (unless first), then xn = norm(x), column by column.
+      auto residual_then_norm = [&](bool add, const Norm& norm) {
         exec.parallel(n, 8 * C, [&](std::size_t c0, std::size_t c1) {
           for (std::size_t c = c0; c < c1; ++c) {
             if (add)
               for (std::size_t i = c * C; i < (c + 1) * C; ++i) x[i] += delta[i];
-            detail::layer_norm(x + c * C, c_.n_embd, w.data(), b.data(), c_.layer_norm_eps, xn + c * C);
+            block_norm(x + c * C, norm, xn + c * C);
           }
         });
       };
       for (std::size_t l = 0; l < layers_.size(); ++l) {
         const Layer& L = layers_[l];
-        residual_then_norm(l > 0, L.ln1_w, L.ln1_b);
-        L.att.forward(xn, n, segments, v_first, delta, ws.att, matmul);
-        residual_then_norm(true, L.ln2_w, L.ln2_b);
-        L.ffn.forward(xn, n, segments, delta, ws.ffn, matmul);
+        residual_then_norm(l > 0, L.ln1);
+        std::visit([&](const auto& att) { att.forward(xn, n, segments, v_first, delta, scratch_for(ws.att, att), matmul); }, L.att);
+        residual_then_norm(true, L.ln2);
+        std::visit([&](const auto& ffn) { ffn.forward(xn, n, segments, delta, scratch_for(ws.ffn, ffn), matmul); }, L.ffn);
       }
       for (std::size_t i = 0; i < n * C; ++i) x[i] += delta[i];
       // Heads for the requests whose last token was in this pass.
@@ -115,7 +123,7 @@ class CpuWith {
         done[owner[s]] += segments[s].count;
         if (done[owner[s]] != req.tokens.size() || !req.logits) continue;
         const std::size_t c = segments[s].first + segments[s].count - 1;
-        detail::layer_norm(x + c * C, c_.n_embd, ln_out_w_.data(), ln_out_b_.data(), c_.layer_norm_eps, xn);
+        block_norm(x + c * C, ln_out_, xn);
         if (req.rows.empty()) matmul(head_, xn, 1, req.logits);
         else matmul.subset(head_, xn, req.rows, req.logits);
       }
@@ -124,15 +132,26 @@ class CpuWith {
   }
 
  private:
-  struct Layer {
-    std::vector<float> ln1_w, ln1_b, ln2_w, ln2_b;
-    detail::TimeMix<K> att;
-    detail::ChannelMix<K> ffn;
+  struct Norm {
+    std::vector<float> w, b;  // b empty for RMSNorm
   };
+  // The blocks a layer composes, chosen by the architecture (model/architecture.hpp).
+  struct Layer {
+    Norm ln1, ln2;
+    std::variant<detail::TimeMix<K>, detail::TimeMixCxa076<K>> att;
+    std::variant<detail::ChannelMix<K>, detail::SwiGlu<K>> ffn;
+  };
+  // A scratch per block type (a model uses one of each), found by the block's type.
+  template <class... Blocks>
+  using ScratchOf = std::tuple<typename Blocks::Scratch...>;
+  template <class Scratches, class Block>
+  static auto& scratch_for(Scratches& all, const Block&) {
+    return std::get<typename Block::Scratch>(all);
+  }
   struct Workspace {
     detail::ColumnBuffer x, xn, v_first, delta;
-    typename detail::TimeMix<K>::Scratch att;
-    typename detail::ChannelMix<K>::Scratch ffn;
+    ScratchOf<detail::TimeMix<K>, detail::TimeMixCxa076<K>> att;
+    ScratchOf<detail::ChannelMix<K>, detail::SwiGlu<K>> ffn;
     std::vector<std::size_t> done, owner;
     std::vector<detail::Segment> segments;
     detail::CacheAlignedVector<std::uint16_t> bf16_activations;
@@ -144,10 +163,16 @@ class CpuWith {
   ModelConfig c_;
   TensorView emb_;
   Linear head_;
-  std::vector<float> ln0_w_, ln0_b_, ln_out_w_, ln_out_b_;
+  bool rms_norm_ = false;
+  Norm ln0_, ln_out_;
   std::vector<Layer> layers_;
   std::shared_ptr<detail::ThreadPool> pool_;
   std::unique_ptr<detail::ScratchPool<Workspace>> scratch_ = std::make_unique<detail::ScratchPool<Workspace>>();
+
+  void block_norm(const float* x, const Norm& norm, float* out) const {
+    if (rms_norm_) detail::rms_norm(x, c_.n_embd, norm.w.data(), c_.layer_norm_eps, out);
+    else detail::layer_norm(x, c_.n_embd, norm.w.data(), norm.b.data(), c_.layer_norm_eps, out);
+  }
 
  public:
   const ModelConfig& config() const { return c_; }

@@ -1,4 +1,4 @@
-// rwkv7/backend/cpu/time_mix.hpp — RWKV-7 TimeMix (the "attention" of RWKV): token shift, LoRA gates, WKV, GroupNorm.
+// rwkv7/backend/cpu/time_mix.hpp — the x070 TimeMix (the "attention" of RWKV-7): token shift, LoRA gates, WKV, GroupNorm.
 // Matrix products run over all columns of a chunk at once; the WKV recurrence runs column by column.
 #pragma once
 
@@ -8,10 +8,11 @@
 #include "../../kernels/matmul.hpp"
 #include "../../model/weights.hpp"
 #include "../../quant/element.hpp"
-#include "columns.hpp"
+#include "../../detail/isa.hpp"
 #include "../../kernels/norm.hpp"
 #include "../../kernels/wkv7.hpp"
-#include "../../detail/isa.hpp"
+#include "columns.hpp"
+#include "lora_gates.hpp"
 
 namespace rwkv7::detail {
 inline namespace RWKV7_ISA_NAMESPACE {
@@ -28,7 +29,8 @@ class TimeMix {
         r_k_(to_float(w.r_k)), ln_x_w_(to_float(w.ln_x_w)), ln_x_b_(to_float(w.ln_x_b)), w_(w) {}
 
   struct Scratch {
-    ColumnBuffer xr, xw, xk, xv, xa, xg, r, w, k, v, a, g, kk, kka, o, tmp, lora_w, lora_a, lora_g, lora_v;
+    ColumnBuffer xr, xw, xk, xv, xa, xg, r, w, k, v, a, g, kk, kka, o, tmp;
+    typename LoraGates<K>::Scratch gates;
     TokenShift shift;
   };
 
@@ -61,31 +63,11 @@ class TimeMix {
     });
     TokenShift::keep_last(xn, C, segments, kept);
 
-    // The LoRA gates; their elementwise finish (decay, a, value residual) is done per head further down. Each gate
-    // is a chain of two small products (~0.9 MB of weights a layer for the four), too small to split: a thread
-    // takes a whole gate, running its products on its own thread in fp32 (no shared bf16 rounding buffer). They
-    // go in one parallel job with the r, k and v products.
-    const MatMul<K> serial{};
-    // result = up · squash(down · x), through the gate's own hidden buffer.
-    auto lora = [&](const Linear& down, const Linear& up, const float* x, ColumnBuffer& hidden, float* result, auto squash) {
-      float* h = hidden.get(n, down.out);
-      serial(down, x, n, h);
-      squash(h, down.out);
-      serial(up, h, n, result);
-    };
-    auto tanh_of = [&](float* h, std::int64_t width) { apply(serial, h, n, width, [](auto lanes, auto z) { return lanes.tanh(z); }); };
-    auto sigmoid_of = [&](float* h, std::int64_t width) { apply(serial, h, n, width, [](auto lanes, auto z) { return lanes.sigmoid(z); }); };
-    auto linear = [](float*, std::int64_t) {};
-    auto gate = [&](std::size_t which) {
-      switch (which) {
-        case 0: lora(w_.w1, w_.w2, xw, s.lora_w, w, tanh_of); break;
-        case 1: lora(w_.a1, w_.a2, xa, s.lora_a, a, linear); break;
-        case 2: lora(w_.g1, w_.g2, xg, s.lora_g, g, sigmoid_of); break;  // g = σ(xg·g1)·g2: output gate
-        default:
-          if (layer_ > 0) lora(w_.v1, w_.v2, xv, s.lora_v, tmp, linear);
-      }
-    };
-    matmul.together({{w_.receptance, xr, r}, {w_.key, xk, k}, {w_.value, xv, v}}, n, 4, 2 * static_cast<std::size_t>(w_.w1.out) * C * n, gate);
+    // The LoRA gates (their elementwise finish is done per head further down) run as items of one parallel job
+    // with the r, k and v products.
+    const typename LoraGates<K>::Io gate_io[] = {{xw, w}, {xa, a}, {xg, g}, {xv, tmp}};
+    auto gate = [&](std::size_t which) { LoraGates<K>::run(which, w_, layer_, gate_io, n, s.gates); };
+    matmul.together({{w_.receptance, xr, r}, {w_.key, xk, k}, {w_.value, xv, v}}, n, LoraGates<K>::kCount, LoraGates<K>::work(w_, n), gate);
 
     // From here to the output projection every step reads and writes only its own head's channels (the gates'
     // finish, the recurrence, GroupNorm, bonus and output gate), so threads take whole heads through all of it.
@@ -149,20 +131,6 @@ class TimeMix {
       kc[j] = kc[j] * (1.0f + (ac[j] - 1.0f) * k_a_[ch + j]);
       kkac[j] = kkc[j] * ac[j];
     }
-  }
-
-  // x ← f(lanes, x) over n columns of `width` (the LoRA activations). Column by column, so whether an element
-  // takes the vector or the scalar path (the same bits either way only for the exact kernels) depends on its
-  // place in its column, not on how many columns came with it.
-  template <class F>
-  static void apply(const MatMul<K>& matmul, float* x, std::size_t n, std::int64_t width, F f) {
-    const auto W = static_cast<std::size_t>(width);
-    matmul.exec.parallel(n, 20 * W, [&](std::size_t c0, std::size_t c1) {
-      for (std::size_t c = c0; c < c1; ++c) {
-        float* column = x + c * W;
-        K::elementwise(W, [&](auto lanes, std::size_t i) { lanes.store(column, i, f(lanes, lanes.load(column, i))); });
-      }
-    });
   }
 
   std::int64_t C_, H_, N_, layer_;
