@@ -448,7 +448,8 @@ std::vector<std::span<const std::byte>> decode_weights(const rwkv7::ModelWeights
   };
   for (const auto& L : w.layers)
     for (const rwkv7::Linear* m : {&L.att.receptance, &L.att.key, &L.att.value, &L.att.output, &L.att.w1, &L.att.w2, &L.att.a1, &L.att.a2,
-                                   &L.att.v1, &L.att.v2, &L.att.g1, &L.att.g2, &L.ffn.key, &L.ffn.value})
+                                   &L.att.v1, &L.att.v2, &L.att.g1, &L.att.g2, &L.ffn.key, &L.ffn.value, &L.ffn.gate, &L.ffn.up,
+                                   &L.ffn.down})
       add(*m);
   add(w.head);
   return ranges;
