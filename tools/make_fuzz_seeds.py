@@ -26,6 +26,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_checkpoint  # noqa: E402
+import gen_prwkv_checkpoint  # noqa: E402
 
 FILE_LIMIT = 12 * 1024
 CORPUS_LIMIT = 100 * 1024
@@ -40,6 +41,15 @@ STATE_FINGERPRINT = 0x5EED_F022_0123_4567
 
 def tiny_weights(layers, seed, layer0_v=False):
     return gen_checkpoint.make_weights(seed, layers, C, N, F, V, RANK, RANK, RANK, RANK, layer0_v=layer0_v)
+
+
+def tiny_prwkv_weights(seed, bias, rk_norm):
+    """A one-layer PRWKV cxa076 model: 2 heads of N sharing one key/value head."""
+    a = gen_prwkv_checkpoint.parse_args(["--out", "-", "--layers", "1", "--width", str(C), "--heads", "2", "--kv-heads", "1",
+                                         "--head-size", str(N), "--ffn", str(F), "--vocab", str(V), "--dw", str(RANK),
+                                         "--da", str(RANK), "--dv", str(RANK), "--dg", str(RANK), "--seed", str(seed)]
+                                        + (["--bias"] if bias else []) + (["--rk-norm", "--tied-head"] if rk_norm else []))
+    return OrderedDict(gen_prwkv_checkpoint.tensors(a))
 
 
 def torch_dtype(name):
@@ -253,6 +263,8 @@ def build():
         "fla_l1_fp16.safetensors": fla_l1_fp16,
         "fla_l2_bf16.safetensors": fla_l2_bf16,
         "fla_l2_fused_fp16.safetensors": fla_l2_fused,
+        "cxa076_l1_bias_bf16.pth": pth_bytes(shared_storage_state(tiny_prwkv_weights(14, True, False), "bf16")),
+        "cxa076r_l1_tied_fp32.safetensors": safetensors_bytes(tiny_prwkv_weights(15, False, True), "fp32"),
     }
     corpora["pth"] = {
         "rwkvlm_l1_bf16.pth": pth_l1_bf16,
