@@ -71,7 +71,8 @@ PRWKV_FIXTURES = [
 ]
 
 
-def prwkv_options(out, opts):
+def gen_options(out, opts, generator=gen_checkpoint):
+    """Turn a fixture's option dict into a generator's (gen_checkpoint / gen_prwkv_checkpoint) parsed arguments."""
     argv = ["--out", out]
     for key, val in opts.items():
         flag = "--" + key.replace("_", "-")
@@ -79,19 +80,7 @@ def prwkv_options(out, opts):
             argv.append(flag)
         else:
             argv += [flag, str(val)]
-    return gen_prwkv_checkpoint.parse_args(argv)
-
-
-def gen_options(out, opts):
-    """Turn a fixture's option dict into gen_checkpoint's parsed arguments."""
-    argv = ["--out", out]
-    for key, val in opts.items():
-        flag = "--" + key.replace("_", "-")
-        if val is True:
-            argv.append(flag)
-        else:
-            argv += [flag, str(val)]
-    return gen_checkpoint.parse_args(argv)
+    return generator.parse_args(argv)
 
 
 def folder_size(path):
@@ -136,7 +125,7 @@ def main():
 
     for index, (name, target, opts, *rest) in enumerate(PRWKV_FIXTURES):
         at = rest[0] if rest else AT
-        a = prwkv_options(os.path.join(args.outdir, target), opts)
+        a = gen_options(os.path.join(args.outdir, target), opts, gen_prwkv_checkpoint)
         gen_prwkv_checkpoint.generate(a)
         tokens = np.random.default_rng(2000 + index).integers(0, a.vocab, SEQ_LEN).tolist()
         model = prwkv7_ref.PRWKV7(os.path.join(args.outdir, target))

@@ -14,14 +14,14 @@ Command line:
     prwkv7_ref.py logits --model M --tokens 1,2,3 --at 0,2 --out F
 writes little-endian float32 rows of vocab size, one per position in --at.
 """
-import argparse
 import os
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rwkv7_ref import read_pth, read_safetensors  # noqa: E402  (file readers only, no math)
+import rwkv7_ref  # noqa: E402
+from rwkv7_ref import logits_at, read_pth, read_safetensors  # noqa: E402,F401  (readers and the token loop; no math)
 
 RMS_EPS = 1e-6
 DECAY_OFFSET = -0.5
@@ -125,35 +125,8 @@ class PRWKV7:
         return self.head @ rms_norm(x, self.w["ln_out.weight"])
 
 
-def logits_at(model, tokens, at):
-    """Run the token list through a fresh state; return float64 rows for positions `at`."""
-    wanted, rows, state = set(at), {}, model.new_state()
-    for pos, tok in enumerate(tokens):
-        out = model.step(tok, state)
-        if pos in wanted:
-            rows[pos] = out
-        if len(rows) == len(wanted):
-            break
-    return np.stack([rows[i] for i in at])
-
-
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    lg = sub.add_parser("logits", help="write float32 logits rows")
-    lg.add_argument("--model", required=True)
-    lg.add_argument("--tokens", required=True, help="comma-separated token ids")
-    lg.add_argument("--at", default=None, help="comma-separated 0-based positions (default: last)")
-    lg.add_argument("--out", required=True)
-    args = ap.parse_args(argv)
-    tokens = [int(t) for t in args.tokens.split(",") if t != ""]
-    at = [int(t) for t in args.at.split(",")] if args.at else [len(tokens) - 1]
-    if any(not 0 <= i < len(tokens) for i in at):
-        sys.exit("--at position out of range")
-    model = PRWKV7(args.model)
-    if any(not 0 <= t < model.vocab for t in tokens):
-        sys.exit("token id out of range")
-    logits_at(model, tokens, at).astype("<f4").tofile(args.out)
+    rwkv7_ref.main(argv, model_class=PRWKV7, description=__doc__.split("\n")[0])
 
 
 if __name__ == "__main__":

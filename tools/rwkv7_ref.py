@@ -270,8 +270,10 @@ def logits_at(model, tokens, at):
     return np.stack([rows[i] for i in at])
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def main(argv=None, model_class=None, description=None):
+    """The logits command line; the cxa076 reference (prwkv7_ref.py) runs it with its own model class."""
+    model_class = model_class or RWKV7
+    ap = argparse.ArgumentParser(description=description or __doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     lg = sub.add_parser("logits", help="write float32 logits rows")
     lg.add_argument("--model", required=True)
@@ -284,7 +286,7 @@ def main(argv=None):
     at = [int(t) for t in args.at.split(",")] if args.at else [len(tokens) - 1]
     if any(not 0 <= i < len(tokens) for i in at):
         sys.exit("--at position out of range")
-    model = RWKV7(args.model)
+    model = model_class(args.model)
     if any(not 0 <= t < model.vocab for t in tokens):
         sys.exit("token id out of range")
     rows = logits_at(model, tokens, at)

@@ -3,6 +3,7 @@
 // token-shifted input, cxa076 feeds them all the normed input. Their elementwise finish is the variant's own.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 
 #include "../../detail/isa.hpp"
@@ -60,6 +61,19 @@ struct LoraGates {
       default:
         if (layer > 0) lora(w.v1, w.v2, linear);
     }
+  }
+
+  // The value residual over one head's n channels of one column: layer 0 defines v_first; later layers lerp v
+  // towards it by σ(v0 + raw), raw being gate 3's output.
+  static void value_residual(std::int64_t layer, std::size_t n, float* v, float* v_first, const float* v0, const float* raw) {
+    if (layer == 0) {
+      std::copy(v, v + n, v_first);
+      return;
+    }
+    K::elementwise(n, [&](auto lanes, std::size_t i) {
+      const auto vi = lanes.load(v, i);
+      lanes.store(v, i, vi + (lanes.load(v_first, i) - vi) * lanes.sigmoid(lanes.load(v0, i) + lanes.load(raw, i)));
+    });
   }
 
   // Multiply-adds of one gate over n columns (the scheduling weight of an item).

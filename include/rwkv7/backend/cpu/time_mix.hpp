@@ -109,16 +109,7 @@ class TimeMix {
       lanes.store(wc, i, lanes.exp(-decay_scale_ * lanes.sigmoid(lanes.load(w0_.data() + ch, i) + lanes.load(wc, i))));
       lanes.store(ac, i, lanes.sigmoid(lanes.load(a0_.data() + ch, i) + lanes.load(ac, i)));
     });
-    // Value residual: layer 0 defines v_first; later layers lerp towards it by σ(v0 + xv·v1·v2).
-    if (layer_ == 0) {
-      std::copy(vc, vc + N, v_first + at);
-    } else {
-      const float *vf = v_first + at, *tc = tmp + at;
-      K::elementwise(N, [&](auto lanes, std::size_t i) {
-        const auto vi = lanes.load(vc, i);
-        lanes.store(vc, i, vi + (lanes.load(vf, i) - vi) * lanes.sigmoid(lanes.load(v0_.data() + ch, i) + lanes.load(tc, i)));
-      });
-    }
+    LoraGates<K>::value_residual(layer_, N, vc, v_first + at, layer_ == 0 ? nullptr : v0_.data() + ch, tmp + at);
     // kk = L2-normalized k ⊙ k_k (eps 1e-12, as F.normalize)
     float sq = 0.0f;
     for (std::size_t j = 0; j < N; ++j) {

@@ -120,15 +120,7 @@ class TimeMixCxa076 {
       lanes.store(kkac, i, kki * ai);
       lanes.store(kc, i, lanes.load(kc, i) * (1.0f - log_decay + ai));
     });
-    if (layer_ == 0) {
-      std::copy(vc, vc + N, v_first + at);
-    } else {
-      const float *vf = v_first + at, *tc = tmp + at;
-      K::elementwise(N, [&](auto lanes, std::size_t i) {
-        const auto vi = lanes.load(vc, i);
-        lanes.store(vc, i, vi + (lanes.load(vf, i) - vi) * lanes.sigmoid(lanes.load(v0_.data() + ch, i) + lanes.load(tc, i)));
-      });
-    }
+    LoraGates<K>::value_residual(layer_, N, vc, v_first + at, layer_ == 0 ? nullptr : v0_.data() + ch, tmp + at);
   }
 
   std::int64_t H_, N_, group_, layer_;
