@@ -46,7 +46,7 @@ class ChannelMix {
  private:
   std::int64_t C_, F_, layer_;
   std::vector<float> x_k_;
-  ChannelMixWeights w_;
+  const ChannelMixWeights& w_;  // views of the large matrices, read in place; owned by the backend
 };
 
 }  // namespace RWKV7_ISA_NAMESPACE

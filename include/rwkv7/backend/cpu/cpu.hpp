@@ -41,8 +41,6 @@ class CpuWith {
       detail::fail(Errc::argument, std::string("CpuOptions::isa: this program runs the ") + isa_name(Isa::RWKV7_ISA) + " kernels it was compiled for, not " +
                                        isa_name(opts.isa) + " (link rwkv7::dispatch to choose at run time)");
     const ModelWeights& w = *weights_;
-    emb_ = w.emb;
-    head_ = w.head;
     rms_norm_ = c_.arch.norm == NormKind::rms_norm;
     auto optional = [](const TensorView& t) { return t.data ? detail::to_float(t) : std::vector<float>(); };
     ln0_ = {optional(w.ln0_w), optional(w.ln0_b)};
@@ -94,8 +92,9 @@ class CpuWith {
         for (std::size_t j = 0; j < segments[s].count; ++j) {
           const std::size_t c = segments[s].first + j;
           const Token t = requests[owner[s]].tokens[done[owner[s]] + j];
-          const std::byte* row = emb_.data + static_cast<std::size_t>(t) * C * dtype_size(emb_.dtype);
-          for (std::size_t i = 0; i < C; ++i) xn[c * C + i] = detail::element(row, emb_.dtype, i);
+          const TensorView& emb = weights_->emb;
+          const std::byte* row = emb.data + static_cast<std::size_t>(t) * C * dtype_size(emb.dtype);
+          for (std::size_t i = 0; i < C; ++i) xn[c * C + i] = detail::element(row, emb.dtype, i);
           if (c_.arch.embedding_norm) block_norm(xn + c * C, ln0_, x + c * C);
           else std::copy(xn + c * C, xn + (c + 1) * C, x + c * C);
         }
@@ -124,8 +123,8 @@ class CpuWith {
         if (done[owner[s]] != req.tokens.size() || !req.logits) continue;
         const std::size_t c = segments[s].first + segments[s].count - 1;
         block_norm(x + c * C, ln_out_, xn);
-        if (req.rows.empty()) matmul(head_, xn, 1, req.logits);
-        else matmul.subset(head_, xn, req.rows, req.logits);
+        if (req.rows.empty()) matmul(weights_->head, xn, 1, req.logits);
+        else matmul.subset(weights_->head, xn, req.rows, req.logits);
       }
       while (next < requests.size() && done[next] == requests[next].tokens.size()) ++next;
     }
@@ -158,11 +157,12 @@ class CpuWith {
     detail::CacheAlignedVector<float> permuted_activations;
     std::vector<detail::KernelScratch> kernels;  // one per thread of the executor
   };
-  std::unique_ptr<const ModelWeights> weights_;  // owns the file bytes every view below points into
+  // Owns the file bytes every view points into. The blocks refer to its views rather than copy them: a copy
+  // made in an ISA translation unit could be emitted with that ISA's instructions outside any ISA namespace
+  // (tests/check_isa_symbols.sh), and it would be a copy of names nothing here reads.
+  std::unique_ptr<const ModelWeights> weights_;
   bool bf16_activations_;
   ModelConfig c_;
-  TensorView emb_;
-  Linear head_;
   bool rms_norm_ = false;
   Norm ln0_, ln_out_;
   std::vector<Layer> layers_;

@@ -41,7 +41,7 @@ class SwiGlu {
 
  private:
   std::int64_t F_;
-  ChannelMixWeights w_;
+  const ChannelMixWeights& w_;  // views of the large matrices, read in place; owned by the backend
 };
 
 }  // namespace RWKV7_ISA_NAMESPACE

@@ -128,7 +128,7 @@ class TimeMix {
   double gn_eps_;
   float decay_scale_;  // e^decay_offset
   std::vector<float> x_r_, x_w_, x_k_, x_v_, x_a_, x_g_, w0_, a0_, v0_, k_k_, k_a_, r_k_, ln_x_w_, ln_x_b_;
-  TimeMixWeights w_;  // views of the large matrices, read in place
+  const TimeMixWeights& w_;  // views of the large matrices, read in place; owned by the backend
 };
 
 }  // namespace RWKV7_ISA_NAMESPACE

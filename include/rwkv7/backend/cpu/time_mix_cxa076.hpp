@@ -128,7 +128,7 @@ class TimeMixCxa076 {
   double rk_eps_;
   float decay_offset_;
   std::vector<float> w0_, a0_, v0_, r_k_, b_r_, b_k_, b_v_, ln_r_, ln_k_;
-  TimeMixWeights w_;  // views of the large matrices, read in place
+  const TimeMixWeights& w_;  // views of the large matrices, read in place; owned by the backend
 };
 
 }  // namespace RWKV7_ISA_NAMESPACE
