@@ -24,8 +24,10 @@ inline float element(const std::byte* data, DType t, std::size_t i) {
   return 0.0f;  // bind_weights refuses unsupported tensors before any element is read
 }
 
-// A small tensor (mixes, norms, biases) converted to fp32 once, at load.
+// A small tensor (mixes, norms, biases) converted to fp32 once, at load; empty for a view the model's variant
+// does not have.
 inline std::vector<float> to_float(const TensorView& t) {
+  if (!t.data) return {};
   std::vector<float> out(static_cast<std::size_t>(t.numel()));
   for (std::size_t i = 0; i < out.size(); ++i) out[i] = element(t.data, t.dtype, i);
   return out;

@@ -14,7 +14,9 @@ using Matrix = Eigen::MatrixXd;
 
 inline Vector sigmoid(const Vector& z) { return (1.0 + (-z.array()).exp()).inverse().matrix(); }
 
+// Empty for a view the model's variant does not have.
 inline Vector vec(const TensorView& t) {
+  if (!t.data) return Vector();
   Vector v(t.numel());
   for (Eigen::Index i = 0; i < v.size(); ++i) v[i] = detail::element(t.data, t.dtype, static_cast<std::size_t>(i));
   return v;

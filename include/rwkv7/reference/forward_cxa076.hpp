@@ -25,15 +25,14 @@ class ForwardCxa076 {
     emb_ = matrix(Linear{w.emb, false, c_.n_embd, c_.vocab_size});
     head_ = matrix(w.head);
     ln_out_ = vec(w.ln_out_w);
-    auto optional = [](const TensorView& t) { return t.data ? vec(t) : Vector(); };
     for (std::size_t l = 0; l < w.layers.size(); ++l) {
       const LayerWeights& L = w.layers[l];
       const TimeMixWeights& a = L.att;
       Layer x;
       x.ln1 = vec(L.ln1_w), x.ln2 = vec(L.ln2_w);
       x.receptance = matrix(a.receptance), x.key = matrix(a.key), x.value = matrix(a.value), x.output = matrix(a.output);
-      x.b_r = optional(a.receptance_bias), x.b_k = optional(a.key_bias), x.b_v = optional(a.value_bias);
-      x.ln_r = optional(a.ln_r), x.ln_k = optional(a.ln_k);
+      x.b_r = vec(a.receptance_bias), x.b_k = vec(a.key_bias), x.b_v = vec(a.value_bias);  // empty when absent
+      x.ln_r = vec(a.ln_r), x.ln_k = vec(a.ln_k);
       x.w0 = vec(a.w0), x.a0 = vec(a.a0), x.r_k = vec(a.r_k);
       x.w1 = matrix(a.w1), x.w2 = matrix(a.w2), x.a1 = matrix(a.a1), x.a2 = matrix(a.a2), x.g1 = matrix(a.g1), x.g2 = matrix(a.g2);
       if (l > 0) x.v0 = vec(a.v0), x.v1 = matrix(a.v1), x.v2 = matrix(a.v2);

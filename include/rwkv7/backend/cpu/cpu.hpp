@@ -42,14 +42,13 @@ class CpuWith {
                                        isa_name(opts.isa) + " (link rwkv7::dispatch to choose at run time)");
     const ModelWeights& w = *weights_;
     rms_norm_ = c_.arch.norm == NormKind::rms_norm;
-    auto optional = [](const TensorView& t) { return t.data ? detail::to_float(t) : std::vector<float>(); };
-    ln0_ = {optional(w.ln0_w), optional(w.ln0_b)};
-    ln_out_ = {detail::to_float(w.ln_out_w), optional(w.ln_out_b)};
+    ln0_ = {detail::to_float(w.ln0_w), detail::to_float(w.ln0_b)};
+    ln_out_ = {detail::to_float(w.ln_out_w), detail::to_float(w.ln_out_b)};
     set_threads(opts.threads);
     for (std::size_t i = 0; i < w.layers.size(); ++i) {
       const LayerWeights& L = w.layers[i];
       const auto li = static_cast<std::int64_t>(i);
-      Norm ln1{detail::to_float(L.ln1_w), optional(L.ln1_b)}, ln2{detail::to_float(L.ln2_w), optional(L.ln2_b)};
+      Norm ln1{detail::to_float(L.ln1_w), detail::to_float(L.ln1_b)}, ln2{detail::to_float(L.ln2_w), detail::to_float(L.ln2_b)};
       if (c_.arch.variant == Variant::x070)
         layers_.push_back(Layer{std::move(ln1), std::move(ln2), detail::TimeMix<K>(L.att, c_, li), detail::ChannelMix<K>(L.ffn, c_, li)});
       else

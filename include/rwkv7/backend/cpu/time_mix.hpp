@@ -25,7 +25,7 @@ class TimeMix {
         decay_scale_(static_cast<float>(std::exp(c.arch.decay_offset))),
         x_r_(to_float(w.x_r)), x_w_(to_float(w.x_w)), x_k_(to_float(w.x_k)), x_v_(to_float(w.x_v)),
         x_a_(to_float(w.x_a)), x_g_(to_float(w.x_g)), w0_(to_float(w.w0)), a0_(to_float(w.a0)),
-        v0_(layer == 0 ? std::vector<float>() : to_float(w.v0)), k_k_(to_float(w.k_k)), k_a_(to_float(w.k_a)),
+        v0_(to_float(w.v0)), k_k_(to_float(w.k_k)), k_a_(to_float(w.k_a)),
         r_k_(to_float(w.r_k)), ln_x_w_(to_float(w.ln_x_w)), ln_x_b_(to_float(w.ln_x_b)), w_(w) {}
 
   struct Scratch {

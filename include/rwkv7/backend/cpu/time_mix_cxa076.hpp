@@ -26,8 +26,8 @@ class TimeMixCxa076 {
   TimeMixCxa076(const TimeMixWeights& w, const ModelConfig& c, std::int64_t layer)
       : H_(c.n_head), N_(c.head_size), group_(c.n_head / c.n_kv_head), layer_(layer), rk_norm_(c.arch.rk_norm),
         rk_eps_(c.rk_norm_eps), decay_offset_(static_cast<float>(c.arch.decay_offset)), w0_(to_float(w.w0)), a0_(to_float(w.a0)),
-        v0_(layer == 0 ? std::vector<float>() : to_float(w.v0)), r_k_(to_float(w.r_k)), b_r_(optional(w.receptance_bias)),
-        b_k_(optional(w.key_bias)), b_v_(optional(w.value_bias)), ln_r_(optional(w.ln_r)), ln_k_(optional(w.ln_k)), w_(w) {}
+        v0_(to_float(w.v0)), r_k_(to_float(w.r_k)), b_r_(to_float(w.receptance_bias)), b_k_(to_float(w.key_bias)),
+        b_v_(to_float(w.value_bias)), ln_r_(to_float(w.ln_r)), ln_k_(to_float(w.ln_k)), w_(w) {}
 
   struct Scratch {
     ColumnBuffer r, w, k_grouped, v_grouped, k, v, a, g, kk, kka, o, tmp;
@@ -74,8 +74,6 @@ class TimeMixCxa076 {
   }
 
  private:
-  static std::vector<float> optional(const TensorView& t) { return t.data ? to_float(t) : std::vector<float>(); }
-
   // Head h of column c: r with its bias (and norm), and k, v read from the key/value head the group shares
   // (RepeatKV: head h reads kv head h / group), with their biases (and k's norm).
   void head_inputs(std::size_t c, std::size_t h, float* r, const float* kg, const float* vg, float* k, float* v) const {
