@@ -9,3 +9,6 @@ find_dependency(nlohmann_json 3.9)
 if(NOT TARGET xtl)
   add_library(xtl INTERFACE IMPORTED GLOBAL)
 endif()
+# ICU (general categories and NFC) is needed only by the byte-level BPE tokenizer (Qwen's tokenizer.json), so it is
+# optional: rwkv7::bpe_tokenizer exists when ICU is found.
+find_package(ICU COMPONENTS uc QUIET)

@@ -15,7 +15,7 @@ const rwkv7::Model& byte_model() {
 }
 
 // A byte tokenizer in which a few ids are multi-byte pieces, so stop strings and characters straddle tokens.
-rwkv7::Tokenizer chunky_tokenizer() {
+rwkv7::TrieTokenizer chunky_tokenizer() {
   std::vector<std::string> pieces(256);
   for (int b = 1; b < 256; ++b) pieces[static_cast<std::size_t>(b)] = std::string(1, static_cast<char>(b));
   pieces['A'] = "</an";
@@ -24,12 +24,12 @@ rwkv7::Tokenizer chunky_tokenizer() {
   pieces['D'] = "answer>tail";
   pieces['E'] = "\xe4\xbd";  // first two bytes of 你
   pieces['F'] = "\xa0!";      // its last byte, then '!'
-  return rwkv7::Tokenizer(pieces);
+  return rwkv7::TrieTokenizer(pieces);
 }
 
 // Generates with a sampler that is forced to emit `script` (a bias of +1000 on the scripted token at each step).
 rwkv7::GenerateResult scripted(const std::vector<rwkv7::Token>& script, rwkv7::GenerateOptions opts, std::vector<std::string>* pieces) {
-  static const rwkv7::Tokenizer tok = chunky_tokenizer();
+  static const rwkv7::TrieTokenizer tok = chunky_tokenizer();
   rwkv7::Generator g(byte_model(), tok, rwkv7::Sampler({.temperature = 0.0f}), std::move(opts));
   g.add_prompt("q");
   std::size_t i = 0;

@@ -123,7 +123,7 @@ TEST_CASE("streaming decoder never splits a UTF-8 character and loses no byte" *
 }
 
 TEST_CASE("a custom vocabulary without some single bytes reports the byte it cannot encode") {
-  rwkv7::Tokenizer tok({"", "a", "b", "ab"});
+  rwkv7::TrieTokenizer tok({"", "a", "b", "ab"});
   CHECK(tok.encode("abba") == std::vector<rwkv7::Token>{3, 2, 1});
   CHECK_THROWS_WITH_AS(tok.encode("abc"), "rwkv7 [argument] encode: the vocabulary has no token for byte 99 at offset 2", rwkv7::Error);
 }

@@ -1,7 +1,9 @@
 // rwkv7 — command-line front end: inspect a checkpoint, tokenize, dump logits, generate text.
 // Exit codes: 0 ok, 1 unreadable or invalid model/vocab, 2 bad command line.
 #include <rwkv7/dispatch.hpp>
+#include <rwkv7/generate/chat_template.hpp>
 #include <rwkv7/rwkv7.hpp>
+#include <rwkv7/tokenizer/load_tokenizer.hpp>
 
 #include <chrono>
 #include <cinttypes>
@@ -47,12 +49,13 @@ nlohmann::json parse_resume_data(const std::string& text, const std::string& pat
 const char* kUsage =
     "usage:\n"
     "  rwkv7 info --model M\n"
-    "  rwkv7 tokenize --vocab V (--text S | --file F)\n"
+    "  rwkv7 tokenize (--tokenizer T | --vocab V) (--text S | --file F)\n"
     "  rwkv7 logits --model M --tokens 1,2,3 --at 0,2 --out F [--mode token|sequence]\n"
-    "  rwkv7 generate --model M [--vocab V] --prompt P [--max-tokens N] [SAMPLING] [--stop S]... [--allow-tokens LIST]\n"
-    "                 [--save-state F] [--load-state F]\n"
-    "  rwkv7 chat --model M --vocab V [--max-tokens N] [SAMPLING]      (type /save F, /load F, /reset, /quit)\n"
-    "  rwkv7 bench --model M [--threads N] [--tokens N] [--prefill N] [--text F [--vocab V] [--accuracy-tokens N]]\n"
+    "  rwkv7 generate --model M [--tokenizer T] --prompt P [--template C [--system S]] [--max-tokens N] [SAMPLING]\n"
+    "                 [--stop S]... [--allow-tokens LIST] [--save-state F] [--load-state F]\n"
+    "  rwkv7 chat --model M --tokenizer T [--template C] [--system S] [--max-tokens N] [SAMPLING]\n"
+    "                 (type /save F, /load F, /reset, /quit)\n"
+    "  rwkv7 bench --model M [--threads N] [--tokens N] [--prefill N] [--text F [--tokenizer T] [--accuracy-tokens N]]\n"
     "Any command that takes --model also takes --quant none|int8 (int8: large matrices quantized at load),\n"
     "--activations f32|bf16 (bf16: activations rounded to bf16 before products with bf16 weights, faster prefill)\n"
     "--check-finite yes|no (yes: refuse weights holding NaN or infinity, at the cost of reading the file once)\n"
@@ -62,7 +65,11 @@ const char* kUsage =
     "logits, generate, chat and bench take --threads N (results do not depend on it).\n"
     "SAMPLING: [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--presence-penalty X] [--frequency-penalty X]\n"
     "          [--penalty-decay D] [--seed S]\n"
-    "M: a .pth, a .safetensors, or an HF folder with model.safetensors. V: rwkv_vocab_v20230424.txt.\n";
+    "M: a .pth, a .safetensors, or an HF folder with model.safetensors.\n"
+    "T: rwkv_vocab_v20230424.txt (World), or a Hugging Face tokenizer.json or its folder (Qwen, for PRWKV-7 models);\n"
+    "   --vocab V is the same option. A model with a 256-token vocabulary needs none (bytes).\n"
+    "C: a chat template, world or qwen; chat defaults to the one the tokenizer implies (tokenizer_config.json beside\n"
+    "   a tokenizer.json), and to the template's suggested sampling. generate --template wraps P as one user turn.\n";
 
 struct UsageError {
   std::string message;
@@ -195,25 +202,41 @@ void restore(Generator& g, const Model& model, const std::string& path, bool kee
   g.restore(std::move(state), std::move(pending));
 }
 
-// The World tokenizer when a vocabulary is given, else bytes for a 256-token model.
-struct AnyTokenizer {
-  std::optional<rwkv7::WorldTokenizer> world;
-  std::optional<rwkv7::ByteTokenizer> bytes;
-  const rwkv7::Tokenizer* get = nullptr;
-};
+// --tokenizer (or --vocab): the path given, else none.
+std::optional<std::string> tokenizer_path(const Args& a) {
+  if (a.has("--tokenizer") && a.has("--vocab")) throw UsageError{"give one of --tokenizer and --vocab"};
+  if (a.has("--tokenizer")) return a.get("--tokenizer");
+  if (a.has("--vocab")) return a.get("--vocab");
+  return std::nullopt;
+}
 
-AnyTokenizer tokenizer_for(const Args& a, const Model& model) {
-  AnyTokenizer t;
-  if (a.has("--vocab")) {
-    t.world = rwkv7::WorldTokenizer::load(a.get("--vocab"));
-    t.get = &*t.world;
+// The tokenizer file given (World vocabulary or tokenizer.json), else bytes for a 256-token model.
+std::unique_ptr<rwkv7::Tokenizer> tokenizer_for(const Args& a, const Model& model) {
+  std::unique_ptr<rwkv7::Tokenizer> t;
+  if (auto path = tokenizer_path(a)) {
+    t = rwkv7::load_tokenizer(*path);
   } else if (model.vocab_size() == 256) {
-    t.bytes.emplace();
-    t.get = &*t.bytes;
+    t = std::make_unique<rwkv7::ByteTokenizer>();
   } else {
-    throw UsageError{"this model has a " + std::to_string(model.vocab_size()) + "-token vocabulary: pass --vocab"};
+    throw UsageError{"this model has a " + std::to_string(model.vocab_size()) + "-token vocabulary: pass --tokenizer"};
   }
+  if (t->size() > model.vocab_size())
+    throw rwkv7::Error(rwkv7::Errc::vocab, "the tokenizer has " + std::to_string(t->size()) + " tokens but the model only " + std::to_string(model.vocab_size()) +
+                                                 ": they do not belong together");
   return t;
+}
+
+// --template, else the one the tokenizer implies (world for a World vocabulary or bytes).
+rwkv7::ChatTemplate chat_template_from(const Args& a) {
+  if (a.has("--template")) {
+    try {
+      return rwkv7::chat_template(a.get("--template"));
+    } catch (const rwkv7::Error& e) {
+      throw UsageError{std::string("--template: ") + e.what()};
+    }
+  }
+  const auto path = tokenizer_path(a);
+  return path ? rwkv7::chat_template_for(*path) : rwkv7::chat_template("world");
 }
 
 rwkv7::CpuOptions cpu_options(const Args& a) {
@@ -285,9 +308,11 @@ int cmd_info(const Args& a) {
 
 int cmd_tokenize(const Args& a) {
   if (a.has("--text") == a.has("--file")) throw UsageError{"give exactly one of --text and --file"};
-  auto tok = rwkv7::WorldTokenizer::load(a.get("--vocab"));
+  const auto path = tokenizer_path(a);
+  if (!path) throw UsageError{"missing --tokenizer"};
+  auto tok = rwkv7::load_tokenizer(*path);
   std::string text = a.has("--text") ? a.get("--text") : read_file(a.get("--file"));
-  std::cout << nlohmann::json(tok.encode(text)).dump() << "\n";
+  std::cout << nlohmann::json(tok->encode(text)).dump() << "\n";
   return 0;
 }
 
@@ -325,7 +350,10 @@ int cmd_logits(const Args& a) {
 }
 
 int cmd_generate(const Args& a) {
-  auto so = sampler_options(a, {});
+  if (a.has("--system") && !a.has("--template")) throw UsageError{"--system needs --template"};
+  std::optional<rwkv7::ChatTemplate> chat;
+  if (a.has("--template")) chat = chat_template_from(a);
+  auto so = sampler_options(a, chat ? chat->sampling : rwkv7::SamplerOptions{});
   auto max_tokens = a.integer("--max-tokens", 100, 1u << 30);
   std::string prompt = a.get("--prompt");
   std::vector<std::uint64_t> allow;
@@ -333,12 +361,18 @@ int cmd_generate(const Args& a) {
   auto model = load_model(a);
   for (auto t : allow)
     if (t >= model.vocab_size()) throw UsageError{"--allow-tokens: " + std::to_string(t) + " is outside the model's vocabulary"};
-  AnyTokenizer tok = tokenizer_for(a, model);
+  auto tok = tokenizer_for(a, model);
 
   rwkv7::Sampler sampler(so);
   if (!allow.empty()) sampler.set_allowed(std::vector<rwkv7::Token>(allow.begin(), allow.end()));
-  if (tok.world) sampler.exempt_digits_and_whitespace(*tok.get);
-  Generator g(model, *tok.get, std::move(sampler), {.max_tokens = max_tokens, .stop = a.stops()});
+  sampler.exempt_digits_and_whitespace(*tok);
+  rwkv7::GenerateOptions options{max_tokens, {}, {}};
+  if (chat) {
+    options = chat->reply_options(*tok, max_tokens);
+    prompt = (a.has("--system") ? chat->system_turn(a.get("--system")) : std::string()) + chat->user_turn(prompt);
+  }
+  for (const auto& s : a.stops()) options.stop.push_back(s);
+  Generator g(model, *tok, std::move(sampler), options);
   if (a.has("--load-state")) restore(g, model, a.get("--load-state"), a.has("--seed"));
   g.add_prompt(prompt);
   g.run([](std::string_view piece) { std::cout << piece << std::flush; });
@@ -347,15 +381,18 @@ int cmd_generate(const Args& a) {
   return 0;
 }
 
-// Interactive chat in the RWKV World format; the state carries across turns.
+// Interactive chat in the template's format; the state carries across turns.
 int cmd_chat(const Args& a) {
-  auto so = sampler_options(a, {.temperature = 1.0f, .top_p = 0.3f, .presence_penalty = 0.5f, .frequency_penalty = 0.5f});
+  const rwkv7::ChatTemplate chat = chat_template_from(a);
+  auto so = sampler_options(a, chat.sampling);
   auto max_tokens = a.integer("--max-tokens", 500, 1u << 30);
   auto model = load_model(a);
-  AnyTokenizer tok = tokenizer_for(a, model);
+  auto tok = tokenizer_for(a, model);
   rwkv7::Sampler sampler(so);
-  sampler.exempt_digits_and_whitespace(*tok.get);
-  Generator g(model, *tok.get, sampler, {.max_tokens = max_tokens, .stop = {"\n\n", "\nUser:"}});
+  sampler.exempt_digits_and_whitespace(*tok);
+  const rwkv7::GenerateOptions options = chat.reply_options(*tok, max_tokens);
+  Generator g(model, *tok, sampler, options);
+  if (a.has("--system")) g.add_prompt(chat.system_turn(a.get("--system")));
   const bool interactive = isatty(0);
   std::string line;
   for (;;) {
@@ -377,17 +414,18 @@ int cmd_chat(const Args& a) {
       continue;
     }
     if (line == "/reset") {
-      g = Generator(model, *tok.get, sampler, {.max_tokens = max_tokens, .stop = {"\n\n", "\nUser:"}});
+      g = Generator(model, *tok, sampler, options);
+      if (a.has("--system")) g.add_prompt(chat.system_turn(a.get("--system")));
       std::cout << "[reset]\n";
       continue;
     }
-    g.add_prompt("User: " + line + "\n\nAssistant:");
+    g.add_prompt(chat.user_turn(line));
     std::cout << "Assistant:" << std::flush;
     g.run([](std::string_view piece) { std::cout << piece << std::flush; });
     std::cout << "\n";
-    // Turns are separated by a blank line: a reply that did not end with one gets it queued now, so the state
-    // (and a /save of it) always ends at a turn boundary.
-    if (g.result().reason != rwkv7::StopReason::stop_string) g.add_prompt("\n\n");
+    // The state (and a /save of it) always ends at a turn boundary: a reply that did not end on a stop string
+    // (which is itself the separator) gets the template's end of turn queued now.
+    if (g.result().reason != rwkv7::StopReason::stop_string) g.add_prompt(chat.reply_close);
   }
   return 0;
 }
@@ -615,8 +653,8 @@ int cmd_bench(const Args& a) {
   nlohmann::ordered_json accuracy;
   if (a.has("--text")) {  // int8 weights or bf16 activations vs the exact model, token by token over real text
     auto exact = Model::load(a.get("--model"));
-    AnyTokenizer tok = tokenizer_for(a, exact);
-    auto ids = tok.get->encode(read_file(a.get("--text")));
+    auto tok = tokenizer_for(a, exact);
+    auto ids = tok->encode(read_file(a.get("--text")));
     ids.resize(std::min<std::size_t>(ids.size(), a.integer("--accuracy-tokens", 1000, 1u << 20)));
     auto s1 = model.new_state(), s2 = exact.new_state();
     std::vector<float> l1(model.vocab_size()), l2(model.vocab_size());
@@ -654,11 +692,11 @@ int cmd_bench(const Args& a) {
 int main(int argc, char** argv) {
   const std::map<std::string, std::pair<int (*)(const Args&), std::set<std::string>>> commands = {
       {"info", {cmd_info, {"--model", "--quant", "--activations", "--isa", "--check-finite"}}},
-      {"tokenize", {cmd_tokenize, {"--vocab", "--text", "--file"}}},
+      {"tokenize", {cmd_tokenize, {"--tokenizer", "--vocab", "--text", "--file"}}},
       {"logits", {cmd_logits, {"--model", "--tokens", "--at", "--out", "--mode", "--quant", "--activations", "--isa", "--check-finite", "--threads"}}},
-      {"generate", {cmd_generate, with_sampling({"--model", "--vocab", "--prompt", "--max-tokens", "--stop", "--allow-tokens", "--save-state", "--load-state", "--quant", "--activations", "--isa", "--check-finite", "--threads"})}},
-      {"chat", {cmd_chat, with_sampling({"--model", "--vocab", "--max-tokens", "--quant", "--activations", "--isa", "--check-finite", "--threads"})}},
-      {"bench", {cmd_bench, {"--model", "--threads", "--tokens", "--prefill", "--quant", "--activations", "--isa", "--check-finite", "--text", "--vocab", "--accuracy-tokens"}}},
+      {"generate", {cmd_generate, with_sampling({"--model", "--tokenizer", "--vocab", "--template", "--system", "--prompt", "--max-tokens", "--stop", "--allow-tokens", "--save-state", "--load-state", "--quant", "--activations", "--isa", "--check-finite", "--threads"})}},
+      {"chat", {cmd_chat, with_sampling({"--model", "--tokenizer", "--vocab", "--template", "--system", "--max-tokens", "--quant", "--activations", "--isa", "--check-finite", "--threads"})}},
+      {"bench", {cmd_bench, {"--model", "--threads", "--tokens", "--prefill", "--quant", "--activations", "--isa", "--check-finite", "--text", "--tokenizer", "--vocab", "--accuracy-tokens"}}},
   };
   try {
     if (argc < 2) throw UsageError{"missing command"};

@@ -3,6 +3,7 @@
 // game can spend a fixed budget per frame.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -17,8 +18,9 @@ namespace rwkv7 {
 enum class StopReason {
   none,         // still running (step() ran out of budget)
   max_tokens,   // produced GenerateOptions::max_tokens tokens
-  end_of_text,  // sampled token 0
+  end_of_text,  // sampled the tokenizer's end-of-text token
   stop_string,  // produced one of GenerateOptions::stop (not included in the text)
+  stop_token,   // sampled one of GenerateOptions::stop_tokens (e.g. a chat template's end of turn)
 };
 
 inline const char* stop_reason_name(StopReason r) {
@@ -27,6 +29,7 @@ inline const char* stop_reason_name(StopReason r) {
     case StopReason::max_tokens: return "max_tokens";
     case StopReason::end_of_text: return "end_of_text";
     case StopReason::stop_string: return "stop_string";
+    case StopReason::stop_token: return "stop_token";
   }
   return "?";
 }
@@ -34,6 +37,7 @@ inline const char* stop_reason_name(StopReason r) {
 struct GenerateOptions {
   std::size_t max_tokens = 256;
   std::vector<std::string> stop;  // e.g. "</answer>", "\n\n"
+  std::vector<Token> stop_tokens;  // e.g. the id of "<|im_end|>"; never part of the text
 };
 
 struct GenerateResult {
@@ -79,7 +83,9 @@ class BasicGenerator {
         continue;
       }
       if (!have_logits_) {  // nothing queued and nothing to sample from: an empty prompt starts a document
-        input_.push_back(0);
+        const auto start = tok_->end_of_text();
+        if (!start) detail::fail(Errc::argument, "generate: an empty prompt needs an end-of-text token to start from, and this tokenizer has none");
+        input_.push_back(*start);
         continue;
       }
       if (result_.tokens >= opts_.max_tokens) {  // only reached with max_tokens == 0
@@ -88,8 +94,12 @@ class BasicGenerator {
       }
       Token next = sample();
       ++result_.tokens;
-      if (next == 0) {
+      if (next == tok_->end_of_text()) {
         finish(StopReason::end_of_text, on_text);
+        break;
+      }
+      if (std::find(opts_.stop_tokens.begin(), opts_.stop_tokens.end(), next) != opts_.stop_tokens.end()) {
+        finish(StopReason::stop_token, on_text);
         break;
       }
       input_.push_back(next);  // fed at the start of the next token's work

@@ -6,28 +6,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "tokenizer.hpp"
+#include "trie_tokenizer.hpp"
+#include "utf8.hpp"
 
 namespace rwkv7 {
 namespace detail {
-
-inline void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xc0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xe0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  }
-}
 
 // Decodes a Python str or bytes literal ('…', "…", b'…'). In a str, \xHH is the code point U+00HH (UTF-8
 // encoded: '\xa0' is C2 A0); in bytes it is the raw byte. Returns false on anything malformed.
@@ -96,7 +79,7 @@ inline bool parse_python_literal(std::string_view lit, std::string& out) {
 }  // namespace detail
 
 // World tokenizer: ids 1..65529 from the vocab file, id 0 = end-of-text (no text), ids past the file = no text.
-class WorldTokenizer : public Tokenizer {
+class WorldTokenizer : public TrieTokenizer {
  public:
   static WorldTokenizer load(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -143,7 +126,7 @@ class WorldTokenizer : public Tokenizer {
 
  private:
   static constexpr std::uint64_t kMaxTokens = 1u << 20;
-  explicit WorldTokenizer(std::vector<std::string> pieces) : Tokenizer(std::move(pieces)) {}
+  explicit WorldTokenizer(std::vector<std::string> pieces) : TrieTokenizer(std::move(pieces)) {}
   static bool parse_uint(std::string_view s, std::uint64_t& v) {
     if (s.empty() || s.size() > 12) return false;
     v = 0;
