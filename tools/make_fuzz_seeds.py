@@ -211,6 +211,39 @@ def vocab_text(lines, eol="\n"):
 
 # ---- states ---------------------------------------------------------------------------------------------
 
+QWEN2_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|"
+               r"\s*[\r\n]+|\s+(?!\S)|\s+")
+
+
+def byte_level(data):
+    """GPT-2's printable spelling of bytes."""
+    printable = [b for b in range(256) if 33 <= b <= 126 or 161 <= b <= 172 or b >= 174]
+    other = [b for b in range(256) if b not in printable]
+    table = {b: chr(b) for b in printable} | {b: chr(256 + i) for i, b in enumerate(other)}
+    return "".join(table[b] for b in data)
+
+
+def qwen_tokenizer_json(pair_merges=True):
+    """A small tokenizer.json in the Qwen2 layout: every byte, a few merges, three special tokens."""
+    merges = [(b" ", b"t"), (b"h", b"e"), (b" t", b"he"), (b"i", b"n"), (b" ", b"w"), (b"\xe4", b"\xb8"), (b"\n", b"\n"),
+              (b"1", b"2"), (b"\xcc", b"\x81")]
+    vocab = {byte_level(bytes([b])): b for b in range(256)}
+    for a, b in merges:
+        vocab.setdefault(byte_level(a + b), len(vocab))
+    added = [{"id": len(vocab) + i, "content": c, "single_word": False, "lstrip": False, "rstrip": False,
+              "normalized": False, "special": True} for i, c in enumerate(["<|endoftext|>", "<|im_start|>", "<|im_end|>"])]
+    bl = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}
+    return json.dumps({
+        "version": "1.0", "added_tokens": added, "normalizer": {"type": "NFC"},
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": QWEN2_SPLIT}, "behavior": "Isolated", "invert": False}, bl]},
+        "post_processor": bl, "decoder": bl,
+        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": "", "end_of_word_suffix": "",
+                  "fuse_unk": False, "byte_fallback": False, "ignore_merges": False, "vocab": vocab,
+                  "merges": [[byte_level(a), byte_level(b)] if pair_merges else byte_level(a) + " " + byte_level(b)
+                             for a, b in merges]}}, ensure_ascii=False).encode()
+
+
 def fnv1a(data, h=14695981039346656037):
     for b in data:
         h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
@@ -313,6 +346,13 @@ def build():
         "synthetic_crlf.txt": vocab_text(lines, "\r\n"),
         "synthetic_shuffled_gaps.txt": vocab_text(gappy[:150]) + b"\n\n\n\n" + vocab_text(gappy[150:]),
         "too_small.txt": vocab_text(lines[:20]),
+    }
+
+    corpora["bpe_tokenizer"] = {
+        "tiny_pairs.json": qwen_tokenizer_json(True),
+        "tiny_strings.json": qwen_tokenizer_json(False),
+        "text_mixed.txt": "Hello <|im_end|> the wo\u0301rld 12 in\n\n  \U0001F600 it's \u4e16\u754c".encode() + b"\xff\xe0\x80 x",
+        "text_whitespace.txt": " \t\r\n\u3000\u0085\ufeff\u2028 a  b   ".encode(),
     }
 
     n = state_floats()
