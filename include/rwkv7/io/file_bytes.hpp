@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../error.hpp"
@@ -94,6 +95,7 @@ class FileBytes {
 
   const std::byte* data() const { return data_; }
   std::size_t size() const { return size_; }
+  std::string_view text() const { return {reinterpret_cast<const char*>(data_), size_}; }
   const std::string& name() const { return name_; }
 
   // The caller is done with [p, p + n) for now (e.g. a matrix it has just quantized): a mapped file drops the

@@ -10,9 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -20,6 +18,7 @@
 #include <vector>
 
 #include "../error.hpp"
+#include "../io/file_bytes.hpp"
 #include "../io/json_limits.hpp"
 #include "qwen2_split.hpp"
 #include "tokenizer.hpp"
@@ -45,13 +44,7 @@ inline std::array<char32_t, 256> byte_level_alphabet() {
 
 class BpeTokenizer final : public Tokenizer {
  public:
-  static BpeTokenizer load(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) detail::fail(Errc::io, path + ": cannot open tokenizer file");
-    std::stringstream text;
-    text << in.rdbuf();
-    return parse(text.str(), path);
-  }
+  static BpeTokenizer load(const std::string& path) { return parse(FileBytes::open(path).text(), path); }
 
   // Parses tokenizer.json text; `name` is used in error messages.
   static BpeTokenizer parse(std::string_view json_text, const std::string& name) {

@@ -4,9 +4,7 @@
 #pragma once
 
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include "bpe_tokenizer.hpp"
@@ -22,11 +20,8 @@ inline std::string tokenizer_file(const std::string& path) {
 
 inline std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
   const std::string file = tokenizer_file(path);
-  std::ifstream in(file, std::ios::binary);
-  if (!in) detail::fail(Errc::io, file + ": cannot open tokenizer file");
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  const std::string text = bytes.str();
+  const FileBytes bytes = FileBytes::open(file);
+  const std::string_view text = bytes.text();
   const auto first = text.find_first_not_of(" \t\r\n");
   // A World vocabulary line starts with a token id; a tokenizer.json with '{'.
   if (first != std::string::npos && text[first] == '{') return std::make_unique<BpeTokenizer>(BpeTokenizer::parse(text, file));

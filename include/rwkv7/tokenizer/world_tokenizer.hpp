@@ -3,9 +3,8 @@
 #pragma once
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
+#include "../io/file_bytes.hpp"
 #include "trie_tokenizer.hpp"
 #include "utf8.hpp"
 
@@ -81,13 +80,7 @@ inline bool parse_python_literal(std::string_view lit, std::string& out) {
 // World tokenizer: ids 1..65529 from the vocab file, id 0 = end-of-text (no text), ids past the file = no text.
 class WorldTokenizer : public TrieTokenizer {
  public:
-  static WorldTokenizer load(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) detail::fail(Errc::io, path + ": cannot open vocabulary file");
-    std::stringstream text;
-    text << in.rdbuf();
-    return parse(text.str(), path);
-  }
+  static WorldTokenizer load(const std::string& path) { return parse(FileBytes::open(path).text(), path); }
 
   // Parses vocab text (LF or CRLF). `name` is used in error messages.
   static WorldTokenizer parse(std::string_view text, const std::string& name) {
