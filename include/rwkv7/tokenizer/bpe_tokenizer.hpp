@@ -102,7 +102,7 @@ class BpeTokenizer final : public Tokenizer {
   struct Candidate {
     std::uint32_t rank;
     std::int32_t left;
-    Token left_id, right_id;
+    Token left_id, right_id, merged;
     // A min-heap on (rank, position): the lowest rank first, the leftmost of equal ranks first.
     bool operator<(const Candidate& o) const { return rank != o.rank ? rank > o.rank : left > o.left; }
   };
@@ -154,7 +154,7 @@ class BpeTokenizer final : public Tokenizer {
       const Token a = sym[static_cast<std::size_t>(left)].id, b = sym[static_cast<std::size_t>(sym[static_cast<std::size_t>(left)].next)].id;
       const auto it = merges_.find(pair_key(a, b));
       if (it == merges_.end()) return;
-      heap.push_back({it->second.rank, left, a, b});
+      heap.push_back({it->second.rank, left, a, b, it->second.merged});
       std::push_heap(heap.begin(), heap.end());
     };
     for (std::int32_t k = 0; k + 1 < n; ++k) consider(k);
@@ -166,7 +166,7 @@ class BpeTokenizer final : public Tokenizer {
       // Stale when either side has merged since this candidate was queued.
       if (left.id != c.left_id || left.next < 0 || sym[static_cast<std::size_t>(left.next)].id != c.right_id) continue;
       Symbol& right = sym[static_cast<std::size_t>(left.next)];
-      left.id = merges_.find(pair_key(c.left_id, c.right_id))->second.merged;
+      left.id = c.merged;
       right.id = kGone;
       left.next = right.next;
       if (right.next >= 0) sym[static_cast<std::size_t>(right.next)].prev = c.left;
