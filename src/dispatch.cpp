@@ -39,7 +39,9 @@ X86Features x86_features() {
   const bool avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1, avx512dq = (b >> 17) & 1, avx512cd = (b >> 28) & 1, avx512bw = (b >> 30) & 1;
   f.avx2 = os_ymm && avx2 && fma && f16c;
   f.avx512 = f.avx2 && os_zmm && avx512f && avx512dq && avx512cd && avx512bw;
-  if (f.avx512 && __get_cpuid_count(7, 1, &a, &b, &c, &d)) f.avx512_bf16 = (a >> 5) & 1;
+  // The avx512_bf16 level also multiplies int8 with AVX512-VNNI, which every CPU with AVX512-BF16 has.
+  const bool avx512_vnni = (c >> 11) & 1;
+  if (f.avx512 && avx512_vnni && __get_cpuid_count(7, 1, &a, &b, &c, &d)) f.avx512_bf16 = (a >> 5) & 1;
   return f;
 }
 #endif

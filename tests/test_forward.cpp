@@ -281,6 +281,47 @@ TEST_CASE("bf16 activations: near the float64 reference, SIMD equals the exact k
   }
 }
 
+// int8 activations go with int8 weights. Chunks of 8 columns or more take the packed kernel, which adds each row's
+// blocks in another order than one column does: equal to rounding. The bounds sit above the errors measured on
+// these fixtures (docs/performance.md, "Precision modes"), so a regression in accuracy fails.
+TEST_CASE("int8 activations: near the float64 reference and int8 weights alone, SIMD equals the exact kernels, chunks agree with tokens") {
+  const rwkv7::LoadOptions int8{rwkv7::Quant::int8, rwkv7::Activations::int8};
+  for (const auto& f : fixtures()) {
+    auto fast = rwkv7::Model::load(f.model_path, int8);
+    auto exact = rwkv7::ReferenceModel::load(f.model_path, int8);
+    auto two = rwkv7::Model::load(f.model_path, int8);
+    two.set_threads(2);
+    auto weights_only = rwkv7::Model::load(f.model_path, {rwkv7::Quant::int8});
+    const std::size_t k = f.at.size() - 1, upto = f.at[k] + 1;
+    std::span<const rwkv7::Token> prefix(f.tokens.data(), upto);
+    auto s1 = fast.new_state(), s2 = exact.new_state(), s3 = two.new_state(), s4 = weights_only.new_state(), s5 = fast.new_state();
+    auto a = fast.forward(prefix, s1), b = exact.forward(prefix, s2), c = two.forward(prefix, s3), d = weights_only.forward(prefix, s4);
+    std::vector<float> one_by_one;
+    for (auto t : prefix) one_by_one = fast.forward(t, s5);
+    const std::size_t V = a.size();
+    const double vs_reference = test::relative_error(a.data(), f.ref.data() + k * V, V);
+    const double vs_int8_weights = test::relative_error(a.data(), d.data(), V);
+    const double weights_vs_reference = test::relative_error(d.data(), f.ref.data() + k * V, V);
+    const double vs_exact_kernels = test::relative_error(a.data(), b.data(), V);
+    const double tokens_vs_chunk = test::relative_error(one_by_one.data(), a.data(), V);
+    MESSAGE(f.name << " after " << upto << " tokens: int8 activations vs float64 max|diff|/std = " << vs_reference << " (int8 weights alone "
+                   << weights_vs_reference << "), vs int8 weights alone " << vs_int8_weights << ", SIMD vs exact kernels "
+                   << vs_exact_kernels << ", tokens vs chunk " << tokens_vs_chunk);
+    CHECK(a == c);
+    CHECK(vs_exact_kernels <= 1e-4);
+    CHECK(tokens_vs_chunk <= 1e-4);
+    CHECK(vs_reference <= 0.2);
+    CHECK(vs_int8_weights <= 0.08);
+    CHECK(a != d);  // the option really quantizes the activations
+  }
+}
+
+TEST_CASE("int8 activations need int8 weights") {
+  const auto all = fixtures();
+  CHECK_THROWS_WITH_AS(rwkv7::Model::load(all.front().model_path, {rwkv7::Quant::none, rwkv7::Activations::int8}),
+                       "rwkv7 [argument] LoadOptions: int8 activations multiply int8 weights; load with Quant::int8 too", rwkv7::Error);
+}
+
 // This binary includes the headers alone (no rwkv7::dispatch): the model must run the kernels the compiler flags
 // chose, and refuse any other ISA by name. tests/test_dispatch.cpp asserts the opposite mode.
 

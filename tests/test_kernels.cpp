@@ -83,6 +83,112 @@ TEST_CASE("matrix products over bf16 weights equal float64 sums of their operand
     }
 }
 
+// int8 activations (int8_products.hpp): the quantizer's rounding, then the products against float64 sums of the
+// integers they multiply, blocks combined with their scales; shapes reach the one-column rows, the packed chunk
+// kernel (32-row blocks, partial ones, every column tail) and inputs that end in a short block.
+TEST_CASE("int8 activations: blocks of 64 rounded to within half a step, the peak to ±127, and the VNNI offset") {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal;
+  for (std::size_t in : {std::size_t{1}, std::size_t{64}, std::size_t{70}, std::size_t{781}}) {
+    std::vector<float> x(in);
+    for (auto& v : x) v = normal(rng) * 3.0f;
+    if (in > 64) std::fill(x.begin(), x.begin() + 64, 0.0f);  // a block of zeros
+    if (in > 100) x[100] = 1e4f;                                // an outlier coarsens its own block only
+    const std::size_t blocks = rwkv7::detail::int8_blocks(in);
+    std::vector<std::int8_t> q(in);
+    std::vector<float> scale(blocks);
+    std::vector<std::int32_t> offset(blocks), lane_offset(blocks * 16);
+    rwkv7::detail::quantize_column(x.data(), in, q.data(), scale.data(), offset.data(), lane_offset.data());
+    INFO("in " << in);
+    for (std::size_t b = 0; b < blocks; ++b) {
+      double peak = 0;
+      std::int32_t sum = 0, largest = 0;
+      for (std::size_t i = b * 64; i < std::min(in, b * 64 + 64); ++i) {
+        peak = std::max(peak, std::abs(static_cast<double>(x[i])));
+        sum += q[i];
+        largest = std::max(largest, std::abs(std::int32_t{q[i]}));
+      }
+      CHECK(std::abs(scale[b] - peak / 127) <= 1e-6 * peak);
+      CHECK(offset[b] == -128 * sum);
+      for (std::size_t l = 0; l < 16; ++l) {
+        std::int32_t group = 0;
+        for (std::size_t i = b * 64 + 4 * l; i < std::min(in, b * 64 + 4 * l + 4); ++i) group += q[i];
+        CHECK(lane_offset[b * 16 + l] == -128 * group);
+      }
+      CHECK(largest == (peak > 0 ? 127 : 0));
+      for (std::size_t i = b * 64; i < std::min(in, b * 64 + 64); ++i) CHECK(std::abs(q[i] * static_cast<double>(scale[b]) - x[i]) <= 0.5001 * scale[b]);
+    }
+    if (in > 100) CHECK(scale[0] == 0.0f);
+    if (in > 200) CHECK(scale[3] < 0.1f);  // blocks away from the outlier keep their own scale
+  }
+}
+
+namespace {
+template <class K>
+void check_int8_products(unsigned threads) {
+  std::mt19937 rng(9);
+  std::normal_distribution<float> normal;
+  std::uniform_int_distribution<int> byte(-127, 127);
+  for (Product p : {Product{1, 4, 1}, Product{45, 64, 1}, Product{37, 781, 1}, Product{45, 70, 3}, Product{77, 768, 8}, Product{100, 768, 37},
+                    Product{33, 2688, 13}, Product{64, 132, 100}, Product{20, 781, 9}}) {
+    INFO("out " << p.out << " in " << p.in << " columns " << p.n << ", " << threads << " threads");
+    std::vector<std::int8_t> w(p.out * p.in);
+    for (auto& v : w) v = static_cast<std::int8_t>(byte(rng));
+    std::vector<float> row_scale(p.out), x(p.n * p.in), y(p.n * p.out, NAN);
+    for (auto& s : row_scale) s = std::abs(normal(rng)) * 0.01f + 1e-3f;
+    for (auto& v : x) v = normal(rng);
+    rwkv7::Linear m;
+    m.w.dtype = rwkv7::DType::q8;
+    m.w.data = reinterpret_cast<const std::byte*>(w.data());
+    m.in = static_cast<std::int64_t>(p.in);
+    m.out = static_cast<std::int64_t>(p.out);
+    m.row_scale = row_scale.data();
+    rwkv7::detail::ThreadPool pool(threads);
+    std::vector<rwkv7::detail::KernelScratch> scratch(threads);
+    rwkv7::detail::Int8ActivationBuffer quantized;
+    const rwkv7::detail::MatMul<K> matmul{rwkv7::detail::Executor(&pool), scratch.data(), nullptr, nullptr, &quantized};
+    matmul(m, x.data(), p.n, y.data());
+
+    const std::size_t blocks = rwkv7::detail::int8_blocks(p.in);
+    std::vector<std::int8_t> q(p.in);
+    std::vector<float> scale(blocks);
+    std::vector<std::int32_t> offset(blocks), lane_offset(blocks * 16);
+    double worst = 0, worst_vs_float = 0;
+    for (std::size_t c = 0; c < p.n; ++c) {
+      rwkv7::detail::quantize_column(x.data() + c * p.in, p.in, q.data(), scale.data(), offset.data(), lane_offset.data());
+      for (std::size_t o = 0; o < p.out; ++o) {
+        double exact = 0, magnitude = 0, unquantized = 0, rounding = 0;
+        for (std::size_t b = 0; b < blocks; ++b) {
+          std::int64_t dot = 0;
+          for (std::size_t i = b * 64; i < std::min(p.in, b * 64 + 64); ++i) {
+            dot += std::int64_t{w[o * p.in + i]} * q[i];
+            magnitude += std::abs(static_cast<double>(w[o * p.in + i]) * q[i]) * scale[b];
+            unquantized += static_cast<double>(w[o * p.in + i]) * x[c * p.in + i];
+            rounding += std::abs(static_cast<double>(w[o * p.in + i])) * scale[b] / 2;
+          }
+          exact += static_cast<double>(dot) * scale[b];
+        }
+        const double s = row_scale[o];
+        // fp32 sums of exact integer partial sums: a few roundings of each, relative to Σ|w q| s_b
+        const double bound = (static_cast<double>(blocks) + 4) * std::ldexp(1.0, -23) * magnitude * s + 1e-30;
+        worst = std::max(worst, std::abs(y[c * p.out + o] - exact * s) / bound);
+        // and the product of the unquantized activations, within the activations' rounding
+        worst_vs_float = std::max(worst_vs_float, std::abs(y[c * p.out + o] - unquantized * s) / (rounding * s * 1.001 + bound));
+      }
+    }
+    CHECK(worst <= 1.0);  // NaN (an output never written) fails too
+    CHECK(worst_vs_float <= 1.0);
+  }
+}
+}  // namespace
+
+TEST_CASE("int8 activations: products equal float64 sums of the integers they multiply, on every path") {
+  for (unsigned threads : {1u, 2u}) {
+    check_int8_products<rwkv7::detail::SimdKernels>(threads);
+    check_int8_products<rwkv7::detail::ExactKernels>(threads);
+  }
+}
+
 TEST_CASE("matrix products do not depend on the thread count, on the packed path too") {
   std::mt19937 rng(11);
   std::normal_distribution<float> normal;

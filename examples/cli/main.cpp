@@ -57,7 +57,8 @@ const char* kUsage =
     "                 (type /save F, /load F, /reset, /quit)\n"
     "  rwkv7 bench --model M [--threads N] [--tokens N] [--prefill N] [--text F [--tokenizer T] [--accuracy-tokens N]]\n"
     "Any command that takes --model also takes --quant none|int8 (int8: large matrices quantized at load),\n"
-    "--activations f32|bf16 (bf16: activations rounded to bf16 before products with bf16 weights, faster prefill)\n"
+    "--activations f32|bf16|int8 (how activations enter the matrix products: f32 exact; bf16 rounded before products\n"
+    "    with bf16 weights; int8 quantized in blocks of 64 before products with int8 weights, needs --quant int8)\n"
     "--check-finite yes|no (yes: refuse weights holding NaN or infinity, at the cost of reading the file once)\n"
     "and --isa best|sse2|avx2|avx512|avx512_bf16|neon64 (the kernels' instruction set; best: the widest this CPU runs;\n"
     "others only where the program holds them, i.e. when linked with rwkv7::dispatch). bench --text compares\n"
@@ -252,10 +253,13 @@ rwkv7::LoadOptions load_options(const Args& a) {
   std::string q = a.get("--quant", "none");
   if (q != "none" && q != "int8") throw UsageError{"--quant must be none or int8"};
   std::string act = a.get("--activations", "f32");
-  if (act != "f32" && act != "bf16") throw UsageError{"--activations must be f32 or bf16"};
+  rwkv7::LoadOptions o{q == "int8" ? rwkv7::Quant::int8 : rwkv7::Quant::none};
+  for (auto mode : {rwkv7::Activations::f32, rwkv7::Activations::bf16, rwkv7::Activations::int8})
+    if (act == rwkv7::activations_name(mode)) o.activations = mode;
+  if (act != rwkv7::activations_name(o.activations)) throw UsageError{"--activations must be f32, bf16 or int8"};
+  if (o.activations == rwkv7::Activations::int8 && o.quant != rwkv7::Quant::int8) throw UsageError{"--activations int8 needs --quant int8"};
   const std::string finite = a.get("--check-finite", "no");
   if (finite != "yes" && finite != "no") throw UsageError{"--check-finite must be yes or no"};
-  rwkv7::LoadOptions o{q == "int8" ? rwkv7::Quant::int8 : rwkv7::Quant::none, act == "bf16" ? rwkv7::Activations::bf16 : rwkv7::Activations::f32};
   o.check_finite = finite == "yes";
   return o;
 }
@@ -682,6 +686,15 @@ int cmd_bench(const Args& a) {
                               {"weights_read_gb_s", weights_bandwidth}, {"decode_weights_ratio", achieved / weights_bandwidth}, {"load_ms", load_ms},
                               {"rss_mb", rss_mb},      {"model_huge_pages", model_huge}, {"probe_huge_pages", probe_huge}, {"threads", threads},          {"isa", rwkv7::isa_name(model.isa())},
                               {"quant", a.get("--quant", "none")}, {"activations", a.get("--activations", "f32")}};
+  // Multiply-adds of the large matrices per prefill token (the head once per prompt), for rates against a matrix
+  // unit's peak (bench/vs_llama_cpp.sh).
+  double matrix_macs = 0;
+  for (const auto& L : model.weights().layers)
+    for (const rwkv7::Linear* m : {&L.att.receptance, &L.att.key, &L.att.value, &L.att.output, &L.ffn.key, &L.ffn.value, &L.ffn.gate, &L.ffn.up, &L.ffn.down})
+      if (m->w.data) matrix_macs += static_cast<double>(m->in) * static_cast<double>(m->out);
+  const rwkv7::Linear& head = model.weights().head;
+  matrix_macs += static_cast<double>(head.in) * static_cast<double>(head.out) / static_cast<double>(prefill_n);
+  j["prefill_matrix_macs_per_token"] = matrix_macs;
   if (!accuracy.is_null()) j["accuracy"] = accuracy;
   std::cout << j.dump() << "\n";
   return 0;

@@ -9,11 +9,24 @@ enum class Quant {
   int8,  // large matrices quantized to int8 at load, one scale per row (approximate; see the README)
 };
 
+// How activations enter the matrix products (the large ones: projections, FFN, head; the LoRA factors and the
+// element-wise math always run in fp32). Each mode's measured logit error is in docs/performance.md.
 enum class Activations {
-  f32,   // exact: every product accumulates fp32 activations times the stored weights
+  f32,   // exact: every product accumulates fp32 activations times the stored weights (the default)
   bf16,  // activations entering products with bf16 weights are rounded to bf16, so CPUs with AVX512-BF16 multiply
-         // them at twice the fp32 rate (faster prefill); approximate, like int8 (accuracy in the README)
+         // them at twice the fp32 rate (faster prefill); approximate
+  int8,  // activations entering products with int8 weights are quantized to int8 in blocks of 64 (one scale per
+         // block), so the products sum bytes in int32 (AVX512-VNNI: 64 a instruction); needs Quant::int8; approximate
 };
+
+inline const char* activations_name(Activations a) {
+  switch (a) {
+    case Activations::f32: return "f32";
+    case Activations::bf16: return "bf16";
+    case Activations::int8: return "int8";
+  }
+  return "?";
+}
 
 struct LoadOptions {
   Quant quant = Quant::none;

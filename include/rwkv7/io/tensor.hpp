@@ -77,6 +77,9 @@ struct Linear {
   bool transposed = false;
   std::int64_t in = 0, out = 0;
   const float* row_scale = nullptr;  // int8 weights: output row o is scaled by row_scale[o]
+  // bf16 weights repacked by the CPU backend for bf16 activations: blocks of 32 rows, each block input pair by
+  // input pair (kernels/packed_bf16.hpp); only the kernels that take bf16 activations read them.
+  bool packed = false;
 };
 
 }  // namespace rwkv7

@@ -20,6 +20,7 @@
 #include "../io/tensor.hpp"
 #include "../quant/int8.hpp"
 #include "../quant/widen.hpp"
+#include "int8_products.hpp"
 #include "lanes.hpp"
 #include "packed_bf16.hpp"
 #include "simd_dot.hpp"
@@ -63,6 +64,8 @@ struct ExactKernels {
   static constexpr std::size_t tile_columns = 4;
   static constexpr bool kPackedBf16 = false;
   static constexpr bool kUnpackedBf16 = false;
+  static constexpr auto int8_rows = int8_rows_exact;
+  static constexpr bool kInt8Packed = false;
   template <class F>
   static void elementwise(std::size_t n, F&& f) { each_scalar(n, f); }
 };
@@ -91,6 +94,8 @@ struct SimdKernels {
   static constexpr std::size_t kPackedRows = simd::kPackedRows, kPackedColumns = simd::kPackedColumns;
   static constexpr std::size_t kPackedMinColumns = simd::kPackedMinColumns;
   static constexpr auto pack_rows = simd::pack_rows;
+  static constexpr auto pack_matrix = simd::pack_matrix;
+  static constexpr auto packed_matrix_words = simd::packed_matrix_words;
   template <std::size_t C>
   static void packed_tile(const std::uint32_t* packed, std::size_t pairs, const std::uint16_t* const* xs, float* const* ys, std::size_t live) {
     simd::packed_tile<C>(packed, pairs, xs, ys, live);
@@ -112,6 +117,21 @@ struct SimdKernels {
   }
 #else
   static constexpr bool kUnpackedBf16 = false;
+#endif
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
+  static constexpr auto int8_rows = simd::int8_rows_vnni;
+  static constexpr bool kInt8Packed = true;
+  static constexpr std::size_t kInt8PackedColumns = simd::kInt8PackedColumns, kInt8PackedMinColumns = simd::kInt8PackedMinColumns;
+  static constexpr std::size_t kInt8PackedRows = simd::kPackedRows;
+  static constexpr auto pack_int8_rows = simd::pack_rows;  // 4 bytes of a row are one word, as 2 bf16 are
+  static constexpr auto flip_packed = simd::flip_packed;
+  template <std::size_t C>
+  static void int8_packed_tile(const std::uint32_t* packed, const Int8Columns& x, std::size_t c0, float* const* ys, std::size_t live) {
+    simd::int8_packed_tile<C>(packed, x, c0, ys, live);
+  }
+#else
+  static constexpr auto int8_rows = int8_rows_exact;  // without VNNI: the plain loops (int8 activations pay off with VNNI only)
+  static constexpr bool kInt8Packed = false;
 #endif
   template <class F>
   static void elementwise(std::size_t n, F&& f) { each_vector(n, f); }
@@ -137,7 +157,7 @@ inline void with_loader(DType t, F&& f) {
 // that outweigh the work). Owned by whoever owns the call's scratch, one per thread of its executor.
 struct KernelScratch {
   CacheAlignedVector<float> wide, sums;  // widened bf16 rows and partial sums (exact chunk products)
-  std::vector<std::uint32_t> packed;     // repacked bf16 rows (bf16-activation chunk products)
+  std::vector<std::uint32_t> packed;     // repacked bf16 or int8 rows (bf16- or int8-activation chunk products)
 };
 
 template <class K>
@@ -151,6 +171,9 @@ struct MatMul {
   // Where exact products over bf16 weights keep their activations permuted into the unpacks' lane order (null:
   // the widening-load kernels, the same bits).
   CacheAlignedVector<float>* permuted_activations = nullptr;
+  // Activations::int8: activations entering products with int8 weights are quantized here (int8_products.hpp).
+  // Null for fp32 activations.
+  Int8ActivationBuffer* int8_activations = nullptr;
 
   // One product's output rows as work that any thread can take a range of: the kernel input (x, or x rounded to
   // bf16) and the routine that computes rows [begin, end) for all n columns. Ranges start on multiples of grain.
@@ -162,6 +185,7 @@ struct MatMul {
     std::size_t count, work, grain;  // output rows; multiply-adds per row
     void (*run)(const Rows&, std::size_t begin, std::size_t end, KernelScratch* scratch);
     const float* permuted = nullptr;  // x through K::permute_rounds, column by column, where the kernels take it
+    Int8Columns quantized{};          // x quantized, where the kernels take int8 activations
     void operator()(std::size_t begin, std::size_t end, KernelScratch* scratch) const { run(*this, begin, end, scratch); }
   };
   struct Product {
@@ -173,8 +197,8 @@ struct MatMul {
   // Y[c] = W X[c] for n packed columns (X: n × in, Y: n × out).
   void operator()(const Linear& m, const float* x, std::size_t n, float* y) const {
     if (m.transposed) return transposed(m, x, n, y);
-    const std::size_t size = static_cast<std::size_t>(m.in) * n;
-    const Rows r = rows_of(m, x, n, y, rounding_buffer(size), permuting_buffer(size));
+    Buffers buffers = reserve(static_cast<std::size_t>(m.in) * n, int8_blocks(static_cast<std::size_t>(m.in)) * n);
+    const Rows r = rows_of(m, x, n, y, buffers);
     exec.parallel_indexed(r.count, r.work, [&](std::size_t begin, std::size_t end, unsigned t) { r(begin, end, thread_scratch(t)); }, r.grain);
   }
 
@@ -187,17 +211,14 @@ struct MatMul {
   void together(std::initializer_list<Product> products, std::size_t n, std::size_t items, std::size_t item_work, Item&& item) const {
     constexpr std::size_t kMaxProducts = 4;
     if (products.size() > kMaxProducts) fail(Errc::argument, "MatMul::together: too many products");
-    std::size_t activations_size = 0;
-    for (const Product& p : products) activations_size += static_cast<std::size_t>(p.m.in) * n;
-    std::uint16_t* rounded = rounding_buffer(activations_size);
-    float* permuted = permuting_buffer(activations_size);
+    std::size_t values = 0, blocks = 0;
+    for (const Product& p : products) values += static_cast<std::size_t>(p.m.in) * n, blocks += int8_blocks(static_cast<std::size_t>(p.m.in)) * n;
+    Buffers buffers = reserve(values, blocks);
     Rows rows[kMaxProducts];
     std::size_t count = 0, grain = 1, work = items * item_work;
     for (const Product& p : products) {
       if (p.m.transposed) fail(Errc::argument, "MatMul::together: a product in [in, out] storage");
-      rows[count] = rows_of(p.m, p.x, n, p.y, rounded, permuted);
-      if (rounded) rounded += static_cast<std::size_t>(p.m.in) * n;
-      if (permuted) permuted += static_cast<std::size_t>(p.m.in) * n;
+      rows[count] = rows_of(p.m, p.x, n, p.y, buffers);
       grain = std::max(grain, rows[count].grain);  // grains are 1, 4 or 32: the largest is a multiple of the others
       work += rows[count].count * rows[count].work;
       ++count;
@@ -230,7 +251,20 @@ struct MatMul {
         }, kTileRows);
       };
       if constexpr (std::is_same_v<Load, LoadBF16>) {
-        if (std::uint16_t* rounded = rounding_buffer(in)) return run(round_to_bf16(x, in, rounded));
+        if (m.packed) return packed_subset(m, x, ids, y);
+        if (std::uint16_t* rounded = reserve(in, 0).rounded) return run(round_to_bf16(x, in, rounded));
+      }
+      if constexpr (std::is_same_v<Load, LoadQ8>) {
+        if (int8_activations) {
+          const Buffers b = reserve(in, int8_blocks(in));
+          const Int8Columns q = quantize_columns(x, 1, in, b.q, b.scale, b.offset, b.lane_offset);
+          return exec.parallel(ids.size(), in, [&](std::size_t begin, std::size_t end) {
+            for (std::size_t k = begin; k < end; ++k) {
+              K::int8_rows(m.w.data + std::size_t{ids[k]} * in, in, 1, q, 0, y + k);
+              y[k] *= m.row_scale[ids[k]];
+            }
+          });
+        }
       }
       run(x);
     });
@@ -247,11 +281,33 @@ struct MatMul {
   // scratch has no rounding or permuting buffers either, so it never picks them).
   KernelScratch* thread_scratch(unsigned t) const { return scratch ? scratch + t : nullptr; }
 
-  // Where this call's activations are rounded to bf16 (room for `count`), or null for fp32 activations.
-  std::uint16_t* rounding_buffer(std::size_t count) const {
-    if (!bf16_activations) return nullptr;
-    if (bf16_activations->size() < count) bf16_activations->resize(count);
-    return bf16_activations->data();
+  // Where this call's activations go, each product's after the previous one's: rounded to bf16, permuted, or
+  // quantized to int8 (null where this MatMul has no such buffer). Reserved for all of a call's products before
+  // any is written, so no later growth moves an earlier product's.
+  struct Buffers {
+    std::uint16_t* rounded;
+    float* permuted;
+    std::int8_t* q;
+    float* scale;
+    std::int32_t* offset;
+    std::int32_t* lane_offset;
+  };
+  Buffers reserve(std::size_t values, std::size_t blocks) const {
+    Buffers b{};
+    if (bf16_activations) {
+      if (bf16_activations->size() < values) bf16_activations->resize(values);
+      b.rounded = bf16_activations->data();
+    }
+    if (permuted_activations) {
+      if (permuted_activations->size() < values) permuted_activations->resize(values);
+      b.permuted = permuted_activations->data();
+    }
+    if (int8_activations) {
+      int8_activations->reserve(values, blocks);
+      b.q = int8_activations->q.data(), b.scale = int8_activations->scale.data(), b.offset = int8_activations->offset.data();
+      b.lane_offset = int8_activations->lane_offset.data();
+    }
+    return b;
   }
 
   static const std::uint16_t* round_to_bf16(const float* x, std::size_t count, std::uint16_t* out) {
@@ -259,21 +315,32 @@ struct MatMul {
     return out;
   }
 
-  float* permuting_buffer(std::size_t count) const {
-    if (!permuted_activations) return nullptr;
-    if (permuted_activations->size() < count) permuted_activations->resize(count);
-    return permuted_activations->data();
-  }
-
   // Prepares m's product with x for row ranges: rounds x into `rounded` where the kernels take bf16 activations
   // (bf16 weights and a rounding buffer), or permutes x into `permuted` for the unpacks' lane order (bf16 weights,
   // fp32 activations; once per product, whatever the threads' ranges), and picks the routine for this weight type and column count.
-  Rows rows_of(const Linear& m, const float* x, std::size_t n, float* y, std::uint16_t* rounded, float* permuted) const {
-    if ((rounded || permuted) && !scratch) fail(Errc::argument, "MatMul: activation buffers without per-thread scratch");
+  // The buffers' pointers then move past this product's part.
+  Rows rows_of(const Linear& m, const float* x, std::size_t n, float* y, Buffers& buffers) const {
+    if ((buffers.rounded || buffers.permuted || buffers.q) && !scratch) fail(Errc::argument, "MatMul: activation buffers without per-thread scratch");
     const auto in = static_cast<std::size_t>(m.in);
     Rows r{&m, x, n, y, static_cast<std::size_t>(m.out), in * n, 1, nullptr};
+    std::uint16_t* rounded = buffers.rounded;
+    float* permuted = buffers.permuted;
+    const Buffers mine = buffers;
+    if (buffers.rounded) buffers.rounded += in * n;
+    if (buffers.permuted) buffers.permuted += in * n;
+    if (buffers.q) {
+      const std::size_t blocks = int8_blocks(in) * n;
+      buffers.q += in * n, buffers.scale += blocks, buffers.offset += blocks, buffers.lane_offset += blocks * kInt8Lanes;
+    }
+    if (m.packed && !rounded) fail(Errc::argument, "MatMul: packed bf16 weights without bf16 activations");
     with_loader(m.w.dtype, [&](auto load) {
       using Load = decltype(load);
+      if constexpr (std::is_same_v<Load, LoadQ8>) {
+        if (mine.q) {
+          r.quantized = quantize_columns(x, n, in, mine.q, mine.scale, mine.offset, mine.lane_offset);
+          return choose_int8(r);
+        }
+      }
       if constexpr (std::is_same_v<Load, LoadBF16>) {
         if (rounded) {
           r.x = round_to_bf16(x, n * in, rounded);
@@ -291,11 +358,95 @@ struct MatMul {
     return r;
   }
 
+  // Rows of a matrix the backend packed (Linear::packed): each 32-row block they fall in is computed whole, and
+  // the rows asked for are taken from it, so they are the bits the full product gives.
+  void packed_subset(const Linear& m, const float* x, std::span<const std::uint32_t> ids, float* y) const {
+    if constexpr (K::kPackedBf16) {
+      const auto in = static_cast<std::size_t>(m.in);
+      const std::uint16_t* rounded = round_to_bf16(x, in, rounded_for_packed(in));
+      exec.parallel(ids.size(), in, [&](std::size_t begin, std::size_t end) {
+        float block[K::kPackedRows];
+        std::size_t computed = static_cast<std::size_t>(-1);
+        for (std::size_t k = begin; k < end; ++k) {
+          const std::size_t first = ids[k] / K::kPackedRows * K::kPackedRows;
+          if (first != computed) {
+            float* ys[1] = {block};
+            K::template packed_tile<1>(packed_block(m, first), in / 2, &rounded, ys, std::min(K::kPackedRows, static_cast<std::size_t>(m.out) - first));
+            computed = first;
+          }
+          y[k] = block[ids[k] - first];
+        }
+      });
+    } else {
+      fail(Errc::argument, "MatMul: packed bf16 weights reached kernels that do not read them");
+    }
+  }
+  std::uint16_t* rounded_for_packed(std::size_t values) const {
+    std::uint16_t* rounded = reserve(values, 0).rounded;
+    if (!rounded) fail(Errc::argument, "MatMul: packed bf16 weights without bf16 activations");
+    return rounded;
+  }
+  // The packed block holding rows [first, first + 32).
+  static const std::uint32_t* packed_block(const Linear& m, std::size_t first) {
+    return reinterpret_cast<const std::uint32_t*>(m.w.data) + first * (static_cast<std::size_t>(m.in) / 2);
+  }
+
+  // int8 activations (so int8 weights): chunks through repacked row blocks where the CPU has VNNI, else rows one
+  // at a time, each column in turn.
+  void choose_int8(Rows& r) const {
+    if constexpr (K::kInt8Packed) {
+      if (r.n >= K::kInt8PackedMinColumns && r.m->in % 4 == 0) {
+        r.run = &int8_packed_range;
+        r.grain = K::kInt8PackedRows;
+        return;
+      }
+    }
+    r.run = &int8_rows_range;
+  }
+
+  static void int8_rows_range(const Rows& r, std::size_t begin, std::size_t end, KernelScratch*) {
+    const auto in = static_cast<std::size_t>(r.m->in);
+    for (std::size_t c = 0; c < r.n; ++c) {
+      float* y = r.y + c * r.count;
+      K::int8_rows(r.m->w.data + begin * in, in, end - begin, r.quantized, c, y + begin);
+      for (std::size_t k = begin; k < end; ++k) y[k] *= r.m->row_scale[k];
+    }
+  }
+
+  static void int8_packed_range(const Rows& r, std::size_t begin, std::size_t end, KernelScratch* scratch) {
+    if constexpr (K::kInt8Packed) {
+      const auto in = static_cast<std::size_t>(r.m->in);
+      const std::size_t words = in / 4;
+      std::vector<std::uint32_t>& packed = scratch->packed;
+      if (packed.size() < words * K::kInt8PackedRows) packed.resize(words * K::kInt8PackedRows);
+      for (std::size_t k = begin; k < end; k += K::kInt8PackedRows) {
+        const std::size_t live = std::min(K::kInt8PackedRows, end - k);
+        const std::byte* tile_rows[K::kInt8PackedRows];
+        for (std::size_t j = 0; j < live; ++j) tile_rows[j] = r.m->w.data + (k + j) * in;
+        K::pack_int8_rows(tile_rows, live, words, packed.data());
+        K::flip_packed(packed.data(), words * K::kInt8PackedRows);
+        for_column_tiles<K::kInt8PackedColumns>(r.n, [&](std::size_t c, auto width) {
+          constexpr std::size_t Cw = decltype(width)::value;
+          float* ys[Cw];
+          for (std::size_t j = 0; j < Cw; ++j) ys[j] = r.y + (c + j) * r.count + k;
+          K::template int8_packed_tile<Cw>(packed.data(), r.quantized, c, ys, live);
+        });
+        for (std::size_t c = 0; c < r.n; ++c)
+          for (std::size_t j = 0; j < live; ++j) r.y[c * r.count + k + j] *= r.m->row_scale[k + j];
+      }
+    }
+  }
+
   // Chunks of bf16 activations (so bf16 weights) take the packed kernels where the CPU has them; one column takes
   // rows one at a time where the kernel set streams them so (decode_rows 1, see simd_dot.hpp); else row tiles.
   template <class Load, class Act>
   static void choose(Rows& r) {
     if constexpr (K::kPackedBf16 && std::is_same_v<Act, std::uint16_t>) {
+      if (r.m->packed) {
+        r.run = &prepacked_range;
+        r.grain = K::kPackedRows;
+        return;
+      }
       if (r.n >= K::kPackedMinColumns && r.m->in % 2 == 0) {
         r.run = &packed_range;
         r.grain = K::kPackedRows;
@@ -438,6 +589,24 @@ struct MatMul {
         for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (c + j) * in, ys[j] = r.y + (c + j) * r.count + k;
         K::template packed_tile<Cw>(packed.data(), pairs, xs, ys, live);
       });
+    }
+  }
+
+  // Products over a matrix the backend packed at load (Linear::packed), one column or many.
+  static void prepacked_range(const Rows& r, std::size_t begin, std::size_t end, KernelScratch*) {
+    if constexpr (K::kPackedBf16) {
+      const auto in = static_cast<std::size_t>(r.m->in);
+      const auto* x = static_cast<const std::uint16_t*>(r.x);
+      for (std::size_t k = begin; k < end; k += K::kPackedRows) {
+        const std::size_t live = std::min(K::kPackedRows, end - k);
+        for_column_tiles<K::kPackedColumns>(r.n, [&](std::size_t c, auto width) {
+          constexpr std::size_t Cw = decltype(width)::value;
+          const std::uint16_t* xs[Cw];
+          float* ys[Cw];
+          for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (c + j) * in, ys[j] = r.y + (c + j) * r.count + k;
+          K::template packed_tile<Cw>(packed_block(*r.m, k), in / 2, xs, ys, live);
+        });
+      }
     }
   }
 

@@ -14,12 +14,13 @@
 #pragma once
 
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 
 #include "../detail/isa.hpp"
 #include "simd_dot.hpp"
 
-#if RWKV7_SIMD && defined(__AVX512BF16__)
+#if RWKV7_SIMD && defined(__AVX512F__)
 namespace rwkv7::detail::simd {
 inline namespace RWKV7_ISA_NAMESPACE {
 
@@ -53,7 +54,8 @@ inline void transpose16(const __m512i (&a)[16], __m512i (&v)[16]) {
   }
 }
 
-// packed[(p·kPackedBlocks + b)·16 + l] = the input pair (2p, 2p+1) of row 16b + l, as one 32-bit word; rows
+// packed[(p·kPackedBlocks + b)·16 + l] = the input pair (2p, 2p+1) of row 16b + l, as one 32-bit word (or for
+// int8 rows, int8_products.hpp, inputs 4p .. 4p+3); rows
 // from `live` on are zero. rows[r] points at row r (r < live); `pairs` = inputs / 2. Sixteen pairs of sixteen
 // rows at a time, so sixteen rows stream from memory together.
 inline void pack_rows(const std::byte* const* rows, std::size_t live, std::size_t pairs, std::uint32_t* packed) {
@@ -74,6 +76,20 @@ inline void pack_rows(const std::byte* const* rows, std::size_t live, std::size_
     }
 }
 
+// A whole [out, in] bf16 matrix (in even) packed once, block after block of kPackedRows rows, for the products
+// that read it packed (Linear::packed): packed_matrix_words(out, in) words at dst.
+inline std::size_t packed_matrix_words(std::size_t out, std::size_t in) { return (out + kPackedRows - 1) / kPackedRows * kPackedRows * (in / 2); }
+inline void pack_matrix(const std::byte* w, std::size_t out, std::size_t in, std::uint32_t* dst) {
+  const std::size_t pairs = in / 2;
+  for (std::size_t k = 0; k < out; k += kPackedRows) {
+    const std::size_t live = std::min(kPackedRows, out - k);
+    const std::byte* rows[kPackedRows];
+    for (std::size_t j = 0; j < live; ++j) rows[j] = w + (k + j) * in * 2;
+    pack_rows(rows, live, pairs, dst + k * pairs);
+  }
+}
+
+#if defined(__AVX512BF16__)
 // ys[c][r] = Σ_p pair p of packed row r · pair p of xs[c], for r < live (≤ kPackedRows) and C columns.
 template <std::size_t C>
 inline void packed_tile(const std::uint32_t* packed, std::size_t pairs, const std::uint16_t* const* xs, float* const* ys, std::size_t live) {
@@ -104,6 +120,8 @@ inline void packed_tile(const std::uint32_t* packed, std::size_t pairs, const st
     for (std::size_t c = 0; c < C; ++c) _mm512_mask_storeu_ps(ys[c] + 16 * b, mask, acc[b * C + c]);
   }
 }
+
+#endif  // __AVX512BF16__
 
 }  // namespace RWKV7_ISA_NAMESPACE
 }  // namespace rwkv7::detail::simd

@@ -34,6 +34,37 @@ inline void wkv7_step_simd(float* S, std::int64_t N, const float* r, const float
   using simd::Floats;
   constexpr std::int64_t W = static_cast<std::int64_t>(simd::kWidth);
   if (N % W != 0) return wkv7_step(S, N, r, decay, k, v, kk, kka, o);
+#if defined(__AVX512F__)
+  // Sixteen rows at a time, so their two dot products (S·kk before the update, S·r after) are reduced together,
+  // ~2 instructions a row each, where reducing each row alone took a chain of ~8.
+  for (std::int64_t i0 = 0; i0 < N; i0 += 16) {
+    __m512 acc[16];
+    RWKV7_UNROLL
+    for (std::int64_t q = 0; q < 16; ++q) {
+      const float* row = S + (i0 + q) * N;
+      acc[q] = _mm512_mul_ps(_mm512_loadu_ps(row), _mm512_loadu_ps(kk));
+      for (std::int64_t j = 16; j < N; j += 16) acc[q] = _mm512_fmadd_ps(_mm512_loadu_ps(row + j), _mm512_loadu_ps(kk + j), acc[q]);
+    }
+    float sa[16];
+    simd::reduce16(acc, sa);
+    RWKV7_UNROLL
+    for (std::int64_t q = 0; q < 16; ++q) {
+      float* row = S + (i0 + q) * N;
+      const __m512 minus_sa = _mm512_set1_ps(-sa[q]), vi = _mm512_set1_ps(v[i0 + q]);
+      __m512 out = _mm512_setzero_ps();
+      for (std::int64_t j = 0; j < N; j += 16) {
+        __m512 s = _mm512_mul_ps(_mm512_loadu_ps(row + j), _mm512_loadu_ps(decay + j));
+        s = _mm512_fmadd_ps(minus_sa, _mm512_loadu_ps(kka + j), s);
+        s = _mm512_fmadd_ps(vi, _mm512_loadu_ps(k + j), s);
+        _mm512_storeu_ps(row + j, s);
+        out = _mm512_fmadd_ps(s, _mm512_loadu_ps(r + j), out);
+      }
+      acc[q] = out;
+    }
+    simd::reduce16(acc, o + i0);
+  }
+  return;
+#endif
   for (std::int64_t i = 0; i < N; ++i) {
     float* row = S + i * N;
     Floats sa_acc(0.0f);

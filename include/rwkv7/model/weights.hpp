@@ -44,7 +44,19 @@ struct ModelWeights {
   std::vector<LayerWeights> layers;
   TensorView ln_out_w, ln_out_b; // [C]
   Linear head;                   // [V, C]; a view of emb when the file ties them
-  std::vector<std::shared_ptr<const std::byte[]>> owned;  // storage made at load (quantized weights)
+  std::vector<std::shared_ptr<const std::byte[]>> owned;  // storage made at load (quantized or repacked weights)
 };
+
+// The large matrices a variant binds (the TimeMix projections, the FFN's, the head), in the order a decode step
+// reads them: what int8 quantization converts and what the CPU repacks for bf16 activations.
+inline std::vector<Linear*> large_matrices(ModelWeights& m) {
+  std::vector<Linear*> order;
+  for (auto& layer : m.layers)
+    for (Linear* L : {&layer.att.receptance, &layer.att.key, &layer.att.value, &layer.att.output, &layer.ffn.key, &layer.ffn.value,
+                      &layer.ffn.gate, &layer.ffn.up, &layer.ffn.down})
+      if (L->w.data) order.push_back(L);
+  order.push_back(&m.head);
+  return order;
+}
 
 }  // namespace rwkv7

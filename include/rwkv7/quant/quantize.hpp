@@ -14,12 +14,7 @@ namespace rwkv7 {
 // each matrix are released once it is converted. LoRA factors, norms and the embedding stay as they are.
 // All int8 matrices share one block in 2 MiB pages, laid out in the order a decode step reads them.
 inline void quantize_int8(ModelWeights& m) {
-  std::vector<Linear*> order;
-  for (auto& layer : m.layers)
-    for (Linear* L : {&layer.att.receptance, &layer.att.key, &layer.att.value, &layer.att.output, &layer.ffn.key, &layer.ffn.value,
-                      &layer.ffn.gate, &layer.ffn.up, &layer.ffn.down})
-      order.push_back(L);
-  order.push_back(&m.head);
+  const std::vector<Linear*> order = large_matrices(m);
   auto aligned = [](std::size_t n) { return (n + 63) / 64 * 64; };
   // A variant binds only its own matrices; the others stay empty.
   auto converts = [](const Linear& L) { return L.w.data && !L.transposed && L.w.dtype != DType::q8; };

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "../../detail/huge_pages.hpp"
 #include "../../detail/isa.hpp"
 #include "../../detail/scratch_pool.hpp"
 #include "../../forward_request.hpp"
@@ -36,7 +37,9 @@ class CpuWith {
   static constexpr std::size_t kMaxColumns = 128;
 
   CpuWith(ModelWeights weights, const LoadOptions& load, const CpuOptions& opts)
-      : weights_(std::make_unique<const ModelWeights>(std::move(weights))), bf16_activations_(load.activations == Activations::bf16), c_(weights_->config) {
+      : weights_(std::make_unique<const ModelWeights>(prepared(std::move(weights), load))), activations_(load.activations), c_(weights_->config) {
+    if (activations_ == Activations::int8 && load.quant != Quant::int8)
+      detail::fail(Errc::argument, "LoadOptions: int8 activations multiply int8 weights; load with Quant::int8 too");
     if (opts.isa != Isa::best && opts.isa != Isa::RWKV7_ISA)
       detail::fail(Errc::argument, std::string("CpuOptions::isa: this program runs the ") + isa_name(Isa::RWKV7_ISA) + " kernels it was compiled for, not " +
                                        isa_name(opts.isa) + " (link rwkv7::dispatch to choose at run time)");
@@ -65,7 +68,8 @@ class CpuWith {
     Workspace& ws = *lease;
     const detail::Executor exec(pool_.get());
     if (ws.kernels.size() < exec.threads()) ws.kernels.resize(exec.threads());
-    const detail::MatMul<K> matmul{exec, ws.kernels.data(), bf16_activations_ ? &ws.bf16_activations : nullptr, &ws.permuted_activations};
+    const detail::MatMul<K> matmul{exec, ws.kernels.data(), activations_ == Activations::bf16 ? &ws.bf16_activations : nullptr,
+                                   &ws.permuted_activations, activations_ == Activations::int8 ? &ws.int8_activations : nullptr};
     std::vector<std::size_t>& done = ws.done;
     done.assign(requests.size(), 0);
     std::size_t next = 0;  // first request with tokens left
@@ -154,19 +158,49 @@ class CpuWith {
     std::vector<detail::Segment> segments;
     detail::CacheAlignedVector<std::uint16_t> bf16_activations;
     detail::CacheAlignedVector<float> permuted_activations;
+    detail::Int8ActivationBuffer int8_activations;
     std::vector<detail::KernelScratch> kernels;  // one per thread of the executor
   };
   // Owns the file bytes every view points into. The blocks refer to its views rather than copy them: a copy
   // made in an ISA translation unit could be emitted with that ISA's instructions outside any ISA namespace
   // (tests/check_isa_symbols.sh), and it would be a copy of names nothing here reads.
   std::unique_ptr<const ModelWeights> weights_;
-  bool bf16_activations_;
+  Activations activations_;
   ModelConfig c_;
   bool rms_norm_ = false;
   Norm ln0_, ln_out_;
   std::vector<Layer> layers_;
   std::shared_ptr<detail::ThreadPool> pool_;
   std::unique_ptr<detail::ScratchPool<Workspace>> scratch_ = std::make_unique<detail::ScratchPool<Workspace>>();
+
+  // bf16 activations, where the kernels multiply them in packed row blocks (AVX512-BF16): the bf16 matrices are
+  // packed once here, so that no product packs them again (a sixth of a prefill's product time) and decoding reads
+  // the same blocks, and the file's pages of each are released (the packed copy replaces them). A head tied to the
+  // embedding stays in place, as the embedding's rows are still read.
+  static ModelWeights prepared(ModelWeights w, const LoadOptions& load) {
+    if constexpr (K::kPackedBf16) {
+      if (load.activations != Activations::bf16) return w;
+      auto packs = [&](const Linear& L) { return L.w.dtype == DType::bf16 && !L.transposed && L.in % 2 == 0 && L.w.data != w.emb.data; };
+      const std::vector<Linear*> order = large_matrices(w);
+      std::size_t total = 0;
+      for (const Linear* L : order)
+        if (packs(*L)) total += K::packed_matrix_words(static_cast<std::size_t>(L->out), static_cast<std::size_t>(L->in));
+      auto storage = detail::huge_page_bytes(total * sizeof(std::uint32_t));
+      auto* next = reinterpret_cast<std::uint32_t*>(storage.get());
+      for (Linear* L : order) {
+        if (!packs(*L)) continue;
+        const auto out = static_cast<std::size_t>(L->out), in = static_cast<std::size_t>(L->in);
+        K::pack_matrix(L->w.data, out, in, next);
+        w.table.bytes().release(L->w.data, out * in * 2);
+        L->w.data = reinterpret_cast<const std::byte*>(next);
+        L->packed = true;
+        next += K::packed_matrix_words(out, in);
+      }
+      w.owned.push_back(storage);
+    }
+    (void)load;
+    return w;
+  }
 
   void block_norm(const float* x, const Norm& norm, float* out) const {
     if (rms_norm_) detail::rms_norm(x, c_.n_embd, norm.w.data(), c_.layer_norm_eps, out);
