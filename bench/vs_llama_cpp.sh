@@ -15,8 +15,8 @@ llama=$1 model=$2 bf16=$3 q8=$4 rounds=${5:-5} threads=${6:-"1 2"} build=${7:-bu
 rwkv7=$build/bin/rwkv7 peak=$build/bin/rwkv7_matrix_peak
 for f in "$llama" "$rwkv7" "$peak"; do [ -x "$f" ] || { echo "$0: $f is not an executable" >&2; exit 2; }; done
 for f in "$model" "$bf16" "$q8"; do [ -r "$f" ] || { echo "$0: cannot read $f" >&2; exit 2; }; done
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+log=${VS_LLAMA_LOG:-$(mktemp)}  # VS_LLAMA_LOG=path keeps the raw rounds
+[ -n "${VS_LLAMA_LOG:-}" ] || trap 'rm -f "$log"' EXIT
 ours() {  # mode threads → one JSON line
   local opt
   case $1 in
@@ -27,7 +27,7 @@ ours() {  # mode threads → one JSON line
   "$rwkv7" bench --model "$model" --threads "$2" --tokens 64 --prefill 256 "${opt[@]}" 2>/dev/null | tail -1
 }
 theirs() {  # gguf threads → one JSON array
-  (cd /tmp && "$llama" -m "$1" -p 256 -n 64 -t "$2" -r 3 -o json 2>/dev/null)
+  (cd /tmp && "$llama" -m "$1" -p 256 -n 64 -t "$2" -r 3 -o json 2>/dev/null) | tr -d "\n"
 }
 for round in $(seq 1 "$rounds"); do
   echo "{\"round\":$round,\"peak\":$("$peak")}" >>"$log"

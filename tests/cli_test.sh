@@ -65,6 +65,11 @@ check "bench reports the activation precision" -- grep -q '"activations":"bf16"'
 expect_rc 2 "bad --activations" -- "$bin" info --model "$fx/x070_bf16_h32.pth" --activations fp8
 expect_rc 2 "zero threads" -- "$bin" logits --model "$fx/x070_vocab65536.pth" --tokens 5 --at 0 --out "$tmp/c" --threads 0
 expect_rc 0 "int8 logits" -- "$bin" logits --model "$fx/x070_vocab65536.pth" --tokens 5,6,7 --at 2 --out "$tmp/e" --quant int8
+expect_rc 0 "int8 weights and activations" -- "$bin" logits --model "$fx/x070_vocab65536.pth" --tokens 5,6,7 --at 2 --out "$tmp/f" --quant int8 --activations int8
+expect_rc 0 "int8 activations, sequence mode" -- "$bin" logits --model "$fx/x070_vocab65536.pth" --tokens 5,6,7 --at 2 --out "$tmp/g" --quant int8 --activations int8 --mode sequence
+check "int8 activations change the logits of int8 weights" -- bash -c "! cmp -s '$tmp/e' '$tmp/f'"
+expect_rc 2 "int8 activations without int8 weights" -- "$bin" logits --model "$fx/x070_vocab65536.pth" --tokens 5 --at 0 --out "$tmp/e" --activations int8
+check "the usage error says what int8 activations need" -- grep -q -- "--activations int8 needs --quant int8" "$tmp/err"
 expect_rc 2 "unknown quant" -- "$bin" logits --model "$fx/x070_vocab65536.pth" --tokens 5 --at 0 --out "$tmp/e" --quant q4
 
 expect_rc 0 "generate (byte model, no vocab)" -- "$bin" generate --model "$fx/x070_bf16_h32.pth" --prompt "12*34=" --max-tokens 20 --seed 3

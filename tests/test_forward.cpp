@@ -271,6 +271,18 @@ TEST_CASE("bf16 activations: near the float64 reference, SIMD equals the exact k
                 << ", SIMD vs exact kernels = " << vs_exact_kernels);
     CHECK(a == c);
     CHECK(test::relative_error(one_by_one.data(), a.data(), V) <= 1e-5);
+    // A partial head gives the full head's bits, also where the CPU packed the head at load.
+    const std::vector<rwkv7::Token> rows = {0, 1, 31, 32, static_cast<rwkv7::Token>(V - 1), 5};
+    std::vector<float> part(rows.size());
+    auto s6 = fast.new_state();
+    fast.forward_rows(prefix, s6, rows, part);
+    for (std::size_t j = 0; j < rows.size(); ++j) CHECK(part[j] == a[rows[j]]);
+#if defined(__AVX512BF16__)
+    // Where the kernels multiply bf16 pairs, the bf16 matrices are packed once at load (not a tied head).
+    const rwkv7::ModelWeights& packed = fast.weights();
+    CHECK(packed.layers[0].att.receptance.packed == (f.dtype == "bf16"));
+    CHECK(exact.weights().layers[0].att.receptance.packed == false);
+#endif
     if (f.dtype == "bf16") {
       CHECK(vs_reference <= 0.05);
       CHECK(vs_exact_kernels <= 0.01);
@@ -281,8 +293,8 @@ TEST_CASE("bf16 activations: near the float64 reference, SIMD equals the exact k
   }
 }
 
-// int8 activations go with int8 weights. Chunks of 8 columns or more take the packed kernel, which adds each row's
-// blocks in another order than one column does: equal to rounding. The bounds sit above the errors measured on
+// int8 activations go with int8 weights. Chunks of 8 columns or more take the packed kernel, one column the row
+// kernel; both add each row's blocks in the same order, so the bits agree. The bounds sit above the errors measured on
 // these fixtures (docs/performance.md, "Precision modes"), so a regression in accuracy fails.
 TEST_CASE("int8 activations: near the float64 reference and int8 weights alone, SIMD equals the exact kernels, chunks agree with tokens") {
   const rwkv7::LoadOptions int8{rwkv7::Quant::int8, rwkv7::Activations::int8};
@@ -308,8 +320,10 @@ TEST_CASE("int8 activations: near the float64 reference and int8 weights alone, 
                    << weights_vs_reference << "), vs int8 weights alone " << vs_int8_weights << ", SIMD vs exact kernels "
                    << vs_exact_kernels << ", tokens vs chunk " << tokens_vs_chunk);
     CHECK(a == c);
-    CHECK(vs_exact_kernels <= 1e-4);
-    CHECK(tokens_vs_chunk <= 1e-4);
+    CHECK(one_by_one == a);  // the one-column and the chunk kernels add the same integers in the same order
+    // The exact kernels round apart what the SIMD ones fuse; through the next layer's quantization a rounding
+    // difference can move a value by a step, so they agree to the size of the quantization error.
+    CHECK(vs_exact_kernels <= 0.08);
     CHECK(vs_reference <= 0.2);
     CHECK(vs_int8_weights <= 0.08);
     CHECK(a != d);  // the option really quantizes the activations

@@ -12,14 +12,17 @@
 // are rows, and per lane for the one-column kernel, whose 16 lanes split a row (a whole offset in one lane would
 // cancel against the others' flipped sums in fp32, losing the low bits of the result).
 //
-// The integer sums are exact in any order, but the kernels add the blocks' float terms in different orders (per
-// lane for one column, per row in the packed chunk kernel), so results agree with the exact kernels to rounding.
+// The integer sums are exact in any order and both SIMD kernels add the blocks' float terms in block order with
+// fused multiply-adds: a column gives the same bits alone and in a chunk. The exact kernels round the product
+// and the sum apart, so they agree with the SIMD ones to rounding (amplified, through the next quantization, to
+// at most the size of the quantization error).
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "../detail/cache_aligned.hpp"
 #include "../detail/isa.hpp"
@@ -122,49 +125,73 @@ namespace rwkv7::detail::simd {
 inline namespace RWKV7_ISA_NAMESPACE {
 
 // One column against `count` rows: per 64-byte block one VNNI instruction whose lanes start from the block's
-// lane offsets, then its 16 lane sums converted and scaled into a float accumulator; the lanes are added at the
-// end. Rows go one at a time in address order, each block hinting the line kInt8Prefetch bytes ahead, as fp32
-// decoding streams them (simd_dot.hpp). Measured on seed-000 int8 decoding (docs/performance.md): groups of 2 or 4
-// rows sharing the activation loads (R > 1) ran at half the speed (interleaved streams), a second accumulator
-// chain per row lost 15%, and so did the same loop written without the group template (R = 1 is what runs).
+// lane offsets; the 16 lane sums of 16 blocks are added together exactly in int32 (a transpose-and-add tree), and
+// the blocks' sums then meet their scales one by one in block order, as each lane of the packed chunk kernel
+// adds them: a column gives the same bits alone as inside a chunk (with int8 activations a rounding difference
+// could flip a rounding of the next layer's quantization, amplifying it to the size of the quantization error).
+// Rows go one at a time in address order, each block hinting the line kInt8Prefetch bytes ahead, as fp32
+// decoding streams them (simd_dot.hpp). Measured on seed-000 int8 decoding (docs/performance.md): groups of rows
+// sharing the activation loads ran at half the speed (interleaved streams).
 constexpr std::size_t kInt8Prefetch = 8192;
-template <std::size_t R>
-RWKV7_TILE_INLINE void int8_rows_group(const std::byte* w, std::size_t row_stride, const Int8Columns& x, std::size_t c, float* y) {
+
+// out[j] = Σ lanes of v[j], exactly (int32), for 16 vectors.
+RWKV7_TILE_INLINE void lane_sums16(const __m512i* v, std::int32_t* out) {
+  auto pick = [](__m512i a, __m512i b, auto imm) {
+    return _mm512_castps_si512(_mm512_maskz_shuffle_f32x4(0xffff, _mm512_castsi512_ps(a), _mm512_castsi512_ps(b), decltype(imm)::value));
+  };
+  using Low = std::integral_constant<int, _MM_SHUFFLE(1, 0, 1, 0)>;
+  using High = std::integral_constant<int, _MM_SHUFFLE(3, 2, 3, 2)>;
+  using Even = std::integral_constant<int, _MM_SHUFFLE(2, 0, 2, 0)>;
+  using Odd = std::integral_constant<int, _MM_SHUFFLE(3, 1, 3, 1)>;
+  __m512i halves[8], quarters[4], pairs[2];
+  RWKV7_UNROLL
+  for (int k = 0; k < 8; ++k) halves[k] = _mm512_add_epi32(pick(v[2 * k], v[2 * k + 1], Low{}), pick(v[2 * k], v[2 * k + 1], High{}));
+  RWKV7_UNROLL
+  for (int k = 0; k < 4; ++k) quarters[k] = _mm512_add_epi32(pick(halves[2 * k], halves[2 * k + 1], Even{}), pick(halves[2 * k], halves[2 * k + 1], Odd{}));
+  auto lanes = [](__m512i a, __m512i b, auto imm) {
+    return _mm512_castps_si512(_mm512_shuffle_ps(_mm512_castsi512_ps(a), _mm512_castsi512_ps(b), decltype(imm)::value));
+  };
+  RWKV7_UNROLL
+  for (int k = 0; k < 2; ++k) pairs[k] = _mm512_add_epi32(lanes(quarters[2 * k], quarters[2 * k + 1], Even{}), lanes(quarters[2 * k], quarters[2 * k + 1], Odd{}));
+  const __m512i sums = _mm512_add_epi32(lanes(pairs[0], pairs[1], Even{}), lanes(pairs[0], pairs[1], Odd{}));
+  alignas(64) std::int32_t all[16];
+  _mm512_store_si512(all, sums);
+  for (int j = 0; j < 4; ++j)
+    for (int m = 0; m < 4; ++m) out[j + 4 * m] = all[4 * j + m];  // lane 4j+m holds vector j+4m (see reduce16)
+}
+
+RWKV7_TILE_INLINE void int8_row_vnni(const std::byte* row, const Int8Columns& x, std::size_t c, float* y) {
   const std::int8_t* q = x.q_of(c);
   const float* scale = x.scale_of(c);
   const std::int32_t* offset = x.lane_offset_of(c);
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
-  const std::size_t whole = x.in / kInt8Block;
-  const __mmask64 tail = x.in % kInt8Block ? (~0ull >> (64 - x.in % kInt8Block)) : 0;
-  __m512 sum[R];
-  RWKV7_UNROLL
-  for (auto& v : sum) v = _mm512_setzero_ps();
-  auto block = [&](std::size_t b, const __m512i (&weights)[R], __m512i activations) {
-    const __m512i start = _mm512_loadu_si512(offset + b * kInt8Lanes);
-    const __m512 s = _mm512_set1_ps(scale[b]);
-    RWKV7_UNROLL
-    for (std::size_t r = 0; r < R; ++r)
-      sum[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(start, _mm512_xor_si512(weights[r], flip), activations)), s, sum[r]);
-  };
-  for (std::size_t b = 0; b < whole; ++b) {
-    prefetch_lines<3>(w + b * kInt8Block + kInt8Prefetch, 64);
-    __m512i weights[R];
-    RWKV7_UNROLL
-    for (std::size_t r = 0; r < R; ++r) weights[r] = _mm512_loadu_si512(w + r * row_stride + b * kInt8Block);
-    block(b, weights, _mm512_loadu_si512(q + b * kInt8Block));
+  __m128 sum = _mm_setzero_ps();
+  for (std::size_t first = 0; first < x.blocks; first += 16) {
+    const std::size_t count = std::min<std::size_t>(16, x.blocks - first);
+    __m512i dots[16];
+    for (std::size_t j = 0; j < 16; ++j) {
+      const std::size_t b = first + j;
+      if (j >= count) {
+        dots[j] = _mm512_setzero_si512();
+        continue;
+      }
+      const std::size_t left = x.in - b * kInt8Block;
+      // A short last block: the missing weights read as 0 (flipped: 128) against activations of 0.
+      const __mmask64 mask = left >= kInt8Block ? ~0ull : ~0ull >> (64 - left);
+      prefetch_lines(row + b * kInt8Block + kInt8Prefetch, kInt8Block);
+      const __m512i weights = _mm512_maskz_loadu_epi8(mask, row + b * kInt8Block), activations = _mm512_maskz_loadu_epi8(mask, q + b * kInt8Block);
+      dots[j] = _mm512_dpbusd_epi32(_mm512_loadu_si512(offset + b * kInt8Lanes), _mm512_xor_si512(weights, flip), activations);
+    }
+    alignas(64) std::int32_t block_sums[16];
+    lane_sums16(dots, block_sums);
+    for (std::size_t j = 0; j < count; ++j)
+      sum = _mm_fmadd_ss(_mm_cvtsi32_ss(_mm_setzero_ps(), block_sums[j]), _mm_set_ss(scale[first + j]), sum);
   }
-  if (tail) {  // a short last block: the missing weights read as 0 (flipped: 128) against activations of 0
-    __m512i weights[R];
-    RWKV7_UNROLL
-    for (std::size_t r = 0; r < R; ++r) weights[r] = _mm512_maskz_loadu_epi8(tail, w + r * row_stride + whole * kInt8Block);
-    block(whole, weights, _mm512_maskz_loadu_epi8(tail, q + whole * kInt8Block));
-  }
-  RWKV7_UNROLL
-  for (std::size_t r = 0; r < R; ++r) y[r] = _mm512_reduce_add_ps(sum[r]);
+  *y = _mm_cvtss_f32(sum);
 }
 
 inline void int8_rows_vnni(const std::byte* w, std::size_t row_stride, std::size_t count, const Int8Columns& x, std::size_t c, float* y) {
-  for (std::size_t k = 0; k < count; ++k) int8_rows_group<1>(w + k * row_stride, row_stride, x, c, y + k);
+  for (std::size_t k = 0; k < count; ++k) int8_row_vnni(w + k * row_stride, x, c, y + k);
 }
 
 // Chunks: blocks of kPackedRows rows repacked (pack_rows: one vector holds 4 bytes of each of 16 rows) and

@@ -37,7 +37,7 @@ class CpuWith {
   static constexpr std::size_t kMaxColumns = 128;
 
   CpuWith(ModelWeights weights, const LoadOptions& load, const CpuOptions& opts)
-      : weights_(std::make_unique<const ModelWeights>(prepared(std::move(weights), load))), activations_(load.activations), c_(weights_->config) {
+      : weights_(std::make_unique<const ModelWeights>(prepared(std::move(weights), load, packed_))), activations_(load.activations), c_(weights_->config) {
     if (activations_ == Activations::int8 && load.quant != Quant::int8)
       detail::fail(Errc::argument, "LoadOptions: int8 activations multiply int8 weights; load with Quant::int8 too");
     if (opts.isa != Isa::best && opts.isa != Isa::RWKV7_ISA)
@@ -163,7 +163,10 @@ class CpuWith {
   };
   // Owns the file bytes every view points into. The blocks refer to its views rather than copy them: a copy
   // made in an ISA translation unit could be emitted with that ISA's instructions outside any ISA namespace
-  // (tests/check_isa_symbols.sh), and it would be a copy of names nothing here reads.
+  // (tests/check_isa_symbols.sh), and it would be a copy of names nothing here reads. For the same reason the
+  // packed copy of the matrices is held here rather than appended to ModelWeights::owned (growing that vector
+  // here would emit its reallocation with this ISA's instructions).
+  std::shared_ptr<const std::byte[]> packed_;
   std::unique_ptr<const ModelWeights> weights_;
   Activations activations_;
   ModelConfig c_;
@@ -177,7 +180,7 @@ class CpuWith {
   // packed once here, so that no product packs them again (a sixth of a prefill's product time) and decoding reads
   // the same blocks, and the file's pages of each are released (the packed copy replaces them). A head tied to the
   // embedding stays in place, as the embedding's rows are still read.
-  static ModelWeights prepared(ModelWeights w, const LoadOptions& load) {
+  static ModelWeights prepared(ModelWeights w, const LoadOptions& load, std::shared_ptr<const std::byte[]>& packed) {
     if constexpr (K::kPackedBf16) {
       if (load.activations != Activations::bf16) return w;
       auto packs = [&](const Linear& L) { return L.w.dtype == DType::bf16 && !L.transposed && L.in % 2 == 0 && L.w.data != w.emb.data; };
@@ -196,9 +199,10 @@ class CpuWith {
         L->packed = true;
         next += K::packed_matrix_words(out, in);
       }
-      w.owned.push_back(storage);
+      packed = std::move(storage);
     }
     (void)load;
+    (void)packed;
     return w;
   }
 
