@@ -186,7 +186,7 @@ TEST_CASE("int8 weights: SIMD equals the exact kernels, and the logits stay near
   }
 }
 
-TEST_CASE("int8 quantization: the matrices share one 2 MiB-aligned block, in the order decoding reads them") {
+TEST_CASE("int8 quantization: the matrices share one 2 MiB-aligned block, in the order decoding reads them, padded to whole row blocks") {
   for (const auto& f : fixtures()) {
     rwkv7::ModelWeights q = rwkv7::bind_weights(rwkv7::load_tensors(f.model_path));
     rwkv7::quantize_int8(q);
@@ -199,6 +199,11 @@ TEST_CASE("int8 quantization: the matrices share one 2 MiB-aligned block, in the
     order.push_back(&q.head);
     REQUIRE(order.front()->row_scale != nullptr);
     CHECK(reinterpret_cast<std::uintptr_t>(order.front()->row_scale) % rwkv7::detail::kHugePage == 0);
+    // Each matrix is padded to whole blocks of kInt8PackRows rows (so that the CPU can repack it in place).
+    auto padded_bytes = [](const rwkv7::Linear* m) {
+      constexpr auto block = static_cast<std::ptrdiff_t>(rwkv7::detail::kInt8PackRows);
+      return (m->out + block - 1) / block * block * m->in;
+    };
     const std::byte* end = nullptr;  // where the previous matrix ends
     for (const rwkv7::Linear* m : order) {
       REQUIRE(m->w.dtype == rwkv7::DType::q8);
@@ -206,10 +211,10 @@ TEST_CASE("int8 quantization: the matrices share one 2 MiB-aligned block, in the
       if (end) CHECK(scale >= end);
       CHECK(m->w.data >= scale + m->out * sizeof(float));
       CHECK(reinterpret_cast<std::uintptr_t>(m->w.data) % 64 == 0);
-      end = m->w.data + m->out * m->in;
+      end = m->w.data + padded_bytes(m);
     }
-    std::ptrdiff_t payload = 0;  // scales and weights; the block adds at most 63 bytes of padding after each
-    for (const rwkv7::Linear* m : order) payload += m->out * static_cast<std::ptrdiff_t>(sizeof(float)) + m->out * m->in;
+    std::ptrdiff_t payload = 0;  // scales and padded weights; the block adds at most 63 bytes of alignment after each
+    for (const rwkv7::Linear* m : order) payload += m->out * static_cast<std::ptrdiff_t>(sizeof(float)) + padded_bytes(m);
     CHECK(end - reinterpret_cast<const std::byte*>(order.front()->row_scale) <= payload + 2 * 63 * static_cast<std::ptrdiff_t>(order.size()));
   }
 }
@@ -293,8 +298,8 @@ TEST_CASE("bf16 activations: near the float64 reference, SIMD equals the exact k
   }
 }
 
-// int8 activations go with int8 weights. Chunks of 8 columns or more take the packed kernel, one column the row
-// kernel; both add each row's blocks in the same order, so the bits agree. The bounds sit above the errors measured on
+// int8 activations go with int8 weights. With VNNI the matrices are packed at load and one column and a chunk
+// go through the same packed blocks, adding each row's blocks in the same order, so the bits agree. The bounds sit above the errors measured on
 // these fixtures (docs/performance.md, "Precision modes"), so a regression in accuracy fails.
 TEST_CASE("int8 activations: near the float64 reference and int8 weights alone, SIMD equals the exact kernels, chunks agree with tokens") {
   const rwkv7::LoadOptions int8{rwkv7::Quant::int8, rwkv7::Activations::int8};
@@ -321,6 +326,18 @@ TEST_CASE("int8 activations: near the float64 reference and int8 weights alone, 
                    << vs_exact_kernels << ", tokens vs chunk " << tokens_vs_chunk);
     CHECK(a == c);
     CHECK(one_by_one == a);  // the one-column and the chunk kernels add the same integers in the same order
+    // A partial head gives the full head's bits, from the packed blocks too.
+    const std::vector<rwkv7::Token> rows = {0, 1, 31, 32, static_cast<rwkv7::Token>(V - 1), 5};
+    std::vector<float> part(rows.size());
+    auto s6 = fast.new_state();
+    fast.forward_rows(prefix, s6, rows, part);
+    for (std::size_t j = 0; j < rows.size(); ++j) CHECK(part[j] == a[rows[j]]);
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
+    CHECK(fast.weights().head.packed);
+    CHECK(fast.weights().layers[0].att.receptance.packed);
+    CHECK_FALSE(weights_only.weights().head.packed);  // fp32 activations read the rows as they are
+    CHECK_FALSE(exact.weights().head.packed);
+#endif
     // The exact kernels round apart what the SIMD ones fuse; through the next layer's quantization a rounding
     // difference can move a value by a step, so they agree to the size of the quantization error.
     CHECK(vs_exact_kernels <= 0.08);

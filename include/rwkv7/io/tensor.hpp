@@ -77,8 +77,9 @@ struct Linear {
   bool transposed = false;
   std::int64_t in = 0, out = 0;
   const float* row_scale = nullptr;  // int8 weights: output row o is scaled by row_scale[o]
-  // bf16 weights repacked by the CPU backend for bf16 activations: blocks of 32 rows, each block input pair by
-  // input pair (kernels/packed_bf16.hpp); only the kernels that take bf16 activations read them.
+  // Repacked by the CPU backend in blocks of 32 rows, each block 4 bytes of input at a time: bf16 weights for bf16
+  // activations (kernels/packed_bf16.hpp), int8 weights for int8 activations (kernels/int8_products.hpp, stored
+  // flipped to unsigned); only the kernels that take such activations read them.
   bool packed = false;
 };
 

@@ -8,14 +8,13 @@
 // Blocks rather than one scale per column: an outlier then coarsens only its own block (llama.cpp's Q8_0
 // activations use blocks of 32). With AVX512-VNNI one instruction adds 64 byte products into 16 int32 lanes; it
 // multiplies unsigned by signed bytes, so the weights are flipped to unsigned (q + 128) and each block's sum
-// starts at −128 · Σ q_x, which the quantizer stores beside the scale: whole for the packed kernel, whose lanes
-// are rows, and per lane for the one-column kernel, whose 16 lanes split a row (a whole offset in one lane would
-// cancel against the others' flipped sums in fp32, losing the low bits of the result).
+// starts at −128 · Σ q_x, which the quantizer stores beside the scale.
 //
-// The integer sums are exact in any order and both SIMD kernels add the blocks' float terms in block order with
-// fused multiply-adds: a column gives the same bits alone and in a chunk. The exact kernels round the product
-// and the sum apart, so they agree with the SIMD ones to rounding (amplified, through the next quantization, to
-// at most the size of the quantization error).
+// With VNNI every product goes through blocks of 32 rows packed so that one vector holds 4 bytes of each of 16 rows
+// (the CPU backend packs its int8 matrices so at load; other matrices are repacked per product): the 16 lanes of
+// an accumulator are 16 rows' sums, so a column alone and a column inside a chunk add the same integers in the same
+// order, with no horizontal adds. The exact kernels round the product and the sum apart, so they agree with the
+// SIMD ones to rounding (amplified, through the next quantization, to at most the size of the quantization error).
 #pragma once
 
 #include <algorithm>
@@ -40,36 +39,33 @@ constexpr std::size_t kInt8Block = 64;
 
 constexpr std::size_t int8_blocks(std::size_t in) { return (in + kInt8Block - 1) / kInt8Block; }
 
-// Columns of activations quantized for int8 products: q (in bytes a column), and per block a scale and the
-// VNNI offsets: −128 · Σ q, and the same per group of 4 values (16 lanes a block).
-constexpr std::size_t kInt8Lanes = kInt8Block / 4;
+// Columns of activations quantized for int8 products: q (in bytes a column), and per block a scale and the VNNI
+// offset −128 · Σ q.
 struct Int8Columns {
   const std::int8_t* q;
   const float* scale;
   const std::int32_t* offset;
-  const std::int32_t* lane_offset;
   std::size_t in, blocks;  // per column
   const std::int8_t* q_of(std::size_t c) const { return q + c * in; }
   const float* scale_of(std::size_t c) const { return scale + c * blocks; }
   const std::int32_t* offset_of(std::size_t c) const { return offset + c * blocks; }
-  const std::int32_t* lane_offset_of(std::size_t c) const { return lane_offset + c * blocks * kInt8Lanes; }
 };
 
 // Where a product's quantized activations are kept between calls (grown, never shrunk).
 struct Int8ActivationBuffer {
   CacheAlignedVector<std::int8_t> q;
   CacheAlignedVector<float> scale;
-  CacheAlignedVector<std::int32_t> offset, lane_offset;
+  CacheAlignedVector<std::int32_t> offset;
   void reserve(std::size_t values, std::size_t blocks) {
     if (q.size() < values) q.resize(values);
-    if (scale.size() < blocks) scale.resize(blocks), offset.resize(blocks), lane_offset.resize(blocks * kInt8Lanes);
+    if (scale.size() < blocks) scale.resize(blocks), offset.resize(blocks);
   }
 };
 
-// One column x of `in` values into q, scale and offset (int8_blocks(in) of each; lane_offset: 16 times that). One
+// One column x of `in` values into q, scale and offset (int8_blocks(in) of each). One
 // code path for every kernel set, so the exact and the SIMD kernels multiply the same integers. A block of zeros
 // gets scale 0.
-inline void quantize_column(const float* x, std::size_t in, std::int8_t* q, float* scale, std::int32_t* offset, std::int32_t* lane_offset) {
+inline void quantize_column(const float* x, std::size_t in, std::int8_t* q, float* scale, std::int32_t* offset) {
   for (std::size_t b = 0; b * kInt8Block < in; ++b) {
     const std::size_t lo = b * kInt8Block, hi = std::min(in, lo + kInt8Block);
     float peak = 0.0f;
@@ -84,21 +80,15 @@ inline void quantize_column(const float* x, std::size_t in, std::int8_t* q, floa
     }
     scale[b] = peak / 127.0f;
     offset[b] = -128 * sum;
-    for (std::size_t l = 0; l < kInt8Lanes; ++l) {
-      std::int32_t group = 0;
-      for (std::size_t i = lo + 4 * l; i < std::min(hi, lo + 4 * l + 4); ++i) group += q[i];
-      lane_offset[b * kInt8Lanes + l] = -128 * group;
-    }
   }
 }
 
 // n columns (x: n × in) into buf; returns the view the kernels read.
-inline Int8Columns quantize_columns(const float* x, std::size_t n, std::size_t in, std::int8_t* q, float* scale, std::int32_t* offset,
-                                    std::int32_t* lane_offset) {
+inline Int8Columns quantize_columns(const float* x, std::size_t n, std::size_t in, std::int8_t* q, float* scale, std::int32_t* offset) {
   const std::size_t blocks = int8_blocks(in);
   for (std::size_t c = 0; c < n; ++c)
-    quantize_column(x + c * in, in, q + c * in, scale + c * blocks, offset + c * blocks, lane_offset + c * blocks * kInt8Lanes);
-  return {q, scale, offset, lane_offset, in, blocks};
+    quantize_column(x + c * in, in, q + c * in, scale + c * blocks, offset + c * blocks);
+  return {q, scale, offset, in, blocks};
 }
 
 // The plain C++ product, the reference the SIMD kernels are tested against: column c of x against `count` rows of
@@ -124,81 +114,9 @@ inline void int8_rows_exact(const std::byte* w, std::size_t row_stride, std::siz
 namespace rwkv7::detail::simd {
 inline namespace RWKV7_ISA_NAMESPACE {
 
-// One column against `count` rows: per 64-byte block one VNNI instruction whose lanes start from the block's
-// lane offsets; the 16 lane sums of 16 blocks are added together exactly in int32 (a transpose-and-add tree), and
-// the blocks' sums then meet their scales one by one in block order, as each lane of the packed chunk kernel
-// adds them: a column gives the same bits alone as inside a chunk (with int8 activations a rounding difference
-// could flip a rounding of the next layer's quantization, amplifying it to the size of the quantization error).
-// Rows go one at a time in address order, each block hinting the line kInt8Prefetch bytes ahead, as fp32
-// decoding streams them (simd_dot.hpp). Measured on seed-000 int8 decoding (docs/performance.md): groups of rows
-// sharing the activation loads ran at half the speed (interleaved streams).
-constexpr std::size_t kInt8Prefetch = 8192;
-
-// out[j] = Σ lanes of v[j], exactly (int32), for 16 vectors.
-RWKV7_TILE_INLINE void lane_sums16(const __m512i* v, std::int32_t* out) {
-  auto pick = [](__m512i a, __m512i b, auto imm) {
-    return _mm512_castps_si512(_mm512_maskz_shuffle_f32x4(0xffff, _mm512_castsi512_ps(a), _mm512_castsi512_ps(b), decltype(imm)::value));
-  };
-  using Low = std::integral_constant<int, _MM_SHUFFLE(1, 0, 1, 0)>;
-  using High = std::integral_constant<int, _MM_SHUFFLE(3, 2, 3, 2)>;
-  using Even = std::integral_constant<int, _MM_SHUFFLE(2, 0, 2, 0)>;
-  using Odd = std::integral_constant<int, _MM_SHUFFLE(3, 1, 3, 1)>;
-  __m512i halves[8], quarters[4], pairs[2];
-  RWKV7_UNROLL
-  for (int k = 0; k < 8; ++k) halves[k] = _mm512_add_epi32(pick(v[2 * k], v[2 * k + 1], Low{}), pick(v[2 * k], v[2 * k + 1], High{}));
-  RWKV7_UNROLL
-  for (int k = 0; k < 4; ++k) quarters[k] = _mm512_add_epi32(pick(halves[2 * k], halves[2 * k + 1], Even{}), pick(halves[2 * k], halves[2 * k + 1], Odd{}));
-  auto lanes = [](__m512i a, __m512i b, auto imm) {
-    return _mm512_castps_si512(_mm512_shuffle_ps(_mm512_castsi512_ps(a), _mm512_castsi512_ps(b), decltype(imm)::value));
-  };
-  RWKV7_UNROLL
-  for (int k = 0; k < 2; ++k) pairs[k] = _mm512_add_epi32(lanes(quarters[2 * k], quarters[2 * k + 1], Even{}), lanes(quarters[2 * k], quarters[2 * k + 1], Odd{}));
-  const __m512i sums = _mm512_add_epi32(lanes(pairs[0], pairs[1], Even{}), lanes(pairs[0], pairs[1], Odd{}));
-  alignas(64) std::int32_t all[16];
-  _mm512_store_si512(all, sums);
-  for (int j = 0; j < 4; ++j)
-    for (int m = 0; m < 4; ++m) out[j + 4 * m] = all[4 * j + m];  // lane 4j+m holds vector j+4m (see reduce16)
-}
-
-RWKV7_TILE_INLINE void int8_row_vnni(const std::byte* row, const Int8Columns& x, std::size_t c, float* y) {
-  const std::int8_t* q = x.q_of(c);
-  const float* scale = x.scale_of(c);
-  const std::int32_t* offset = x.lane_offset_of(c);
-  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
-  __m128 sum = _mm_setzero_ps();
-  for (std::size_t first = 0; first < x.blocks; first += 16) {
-    const std::size_t count = std::min<std::size_t>(16, x.blocks - first);
-    __m512i dots[16];
-    for (std::size_t j = 0; j < 16; ++j) {
-      const std::size_t b = first + j;
-      if (j >= count) {
-        dots[j] = _mm512_setzero_si512();
-        continue;
-      }
-      const std::size_t left = x.in - b * kInt8Block;
-      // A short last block: the missing weights read as 0 (flipped: 128) against activations of 0.
-      const __mmask64 mask = left >= kInt8Block ? ~0ull : ~0ull >> (64 - left);
-      prefetch_lines(row + b * kInt8Block + kInt8Prefetch, kInt8Block);
-      const __m512i weights = _mm512_maskz_loadu_epi8(mask, row + b * kInt8Block), activations = _mm512_maskz_loadu_epi8(mask, q + b * kInt8Block);
-      dots[j] = _mm512_dpbusd_epi32(_mm512_loadu_si512(offset + b * kInt8Lanes), _mm512_xor_si512(weights, flip), activations);
-    }
-    alignas(64) std::int32_t block_sums[16];
-    lane_sums16(dots, block_sums);
-    for (std::size_t j = 0; j < count; ++j)
-      sum = _mm_fmadd_ss(_mm_cvtsi32_ss(_mm_setzero_ps(), block_sums[j]), _mm_set_ss(scale[first + j]), sum);
-  }
-  *y = _mm_cvtss_f32(sum);
-}
-
-inline void int8_rows_vnni(const std::byte* w, std::size_t row_stride, std::size_t count, const Int8Columns& x, std::size_t c, float* y) {
-  for (std::size_t k = 0; k < count; ++k) int8_row_vnni(w + k * row_stride, x, c, y + k);
-}
-
-// Chunks: blocks of kPackedRows rows repacked (pack_rows: one vector holds 4 bytes of each of 16 rows) and
-// flipped to unsigned, then every column's 4-byte groups broadcast against them, so the 16 lanes of each
-// accumulator are 16 rows' sums and no horizontal adds are needed.
+// Blocks of kPackedRows rows packed (pack_rows: one vector holds 4 bytes of each of 16 rows) and flipped to
+// unsigned; every column's 4-byte groups are broadcast against them.
 constexpr std::size_t kInt8PackedColumns = 6;  // 2 blocks × 6 columns × (int32 + fp32) = 24 accumulators
-constexpr std::size_t kInt8PackedMinColumns = 8;
 
 inline void flip_packed(std::uint32_t* packed, std::size_t words) {
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));

@@ -64,7 +64,6 @@ struct ExactKernels {
   static constexpr std::size_t tile_columns = 4;
   static constexpr bool kPackedBf16 = false;
   static constexpr bool kUnpackedBf16 = false;
-  static constexpr auto int8_rows = int8_rows_exact;
   static constexpr bool kInt8Packed = false;
   template <class F>
   static void elementwise(std::size_t n, F&& f) { each_scalar(n, f); }
@@ -119,9 +118,8 @@ struct SimdKernels {
   static constexpr bool kUnpackedBf16 = false;
 #endif
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__)
-  static constexpr auto int8_rows = simd::int8_rows_vnni;
   static constexpr bool kInt8Packed = true;
-  static constexpr std::size_t kInt8PackedColumns = simd::kInt8PackedColumns, kInt8PackedMinColumns = simd::kInt8PackedMinColumns;
+  static constexpr std::size_t kInt8PackedColumns = simd::kInt8PackedColumns;
   static constexpr std::size_t kInt8PackedRows = simd::kPackedRows;
   static constexpr auto pack_int8_rows = simd::pack_rows;  // 4 bytes of a row are one word, as 2 bf16 are
   static constexpr auto flip_packed = simd::flip_packed;
@@ -130,8 +128,7 @@ struct SimdKernels {
     simd::int8_packed_tile<C>(packed, x, c0, ys, live);
   }
 #else
-  static constexpr auto int8_rows = int8_rows_exact;  // without VNNI: the plain loops (int8 activations pay off with VNNI only)
-  static constexpr bool kInt8Packed = false;
+  static constexpr bool kInt8Packed = false;  // the plain loops (int8 activations pay off with VNNI only)
 #endif
   template <class F>
   static void elementwise(std::size_t n, F&& f) { each_vector(n, f); }
@@ -257,10 +254,11 @@ struct MatMul {
       if constexpr (std::is_same_v<Load, LoadQ8>) {
         if (int8_activations) {
           const Buffers b = reserve(in, int8_blocks(in));
-          const Int8Columns q = quantize_columns(x, 1, in, b.q, b.scale, b.offset, b.lane_offset);
+          const Int8Columns q = quantize_columns(x, 1, in, b.q, b.scale, b.offset);
+          if (m.packed) return int8_packed_subset(m, q, ids, y);
           return exec.parallel(ids.size(), in, [&](std::size_t begin, std::size_t end) {
             for (std::size_t k = begin; k < end; ++k) {
-              K::int8_rows(m.w.data + std::size_t{ids[k]} * in, in, 1, q, 0, y + k);
+              int8_rows_exact(m.w.data + std::size_t{ids[k]} * in, in, 1, q, 0, y + k);
               y[k] *= m.row_scale[ids[k]];
             }
           });
@@ -290,7 +288,6 @@ struct MatMul {
     std::int8_t* q;
     float* scale;
     std::int32_t* offset;
-    std::int32_t* lane_offset;
   };
   Buffers reserve(std::size_t values, std::size_t blocks) const {
     Buffers b{};
@@ -305,7 +302,6 @@ struct MatMul {
     if (int8_activations) {
       int8_activations->reserve(values, blocks);
       b.q = int8_activations->q.data(), b.scale = int8_activations->scale.data(), b.offset = int8_activations->offset.data();
-      b.lane_offset = int8_activations->lane_offset.data();
     }
     return b;
   }
@@ -330,14 +326,14 @@ struct MatMul {
     if (buffers.permuted) buffers.permuted += in * n;
     if (buffers.q) {
       const std::size_t blocks = int8_blocks(in) * n;
-      buffers.q += in * n, buffers.scale += blocks, buffers.offset += blocks, buffers.lane_offset += blocks * kInt8Lanes;
+      buffers.q += in * n, buffers.scale += blocks, buffers.offset += blocks;
     }
-    if (m.packed && !rounded) fail(Errc::argument, "MatMul: packed bf16 weights without bf16 activations");
+    if (m.packed && !(m.w.dtype == DType::q8 ? mine.q != nullptr : rounded != nullptr)) fail(Errc::argument, "MatMul: packed weights without the activations their kernels take");
     with_loader(m.w.dtype, [&](auto load) {
       using Load = decltype(load);
       if constexpr (std::is_same_v<Load, LoadQ8>) {
         if (mine.q) {
-          r.quantized = quantize_columns(x, n, in, mine.q, mine.scale, mine.offset, mine.lane_offset);
+          r.quantized = quantize_columns(x, n, in, mine.q, mine.scale, mine.offset);
           return choose_int8(r);
         }
       }
@@ -391,11 +387,40 @@ struct MatMul {
     return reinterpret_cast<const std::uint32_t*>(m.w.data) + first * (static_cast<std::size_t>(m.in) / 2);
   }
 
-  // int8 activations (so int8 weights): chunks through repacked row blocks where the CPU has VNNI, else rows one
-  // at a time, each column in turn.
+  // The same for int8 weights the backend packed, with x quantized.
+  void int8_packed_subset(const Linear& m, const Int8Columns& x, std::span<const std::uint32_t> ids, float* y) const {
+    if constexpr (K::kInt8Packed) {
+      exec.parallel(ids.size(), x.in, [&](std::size_t begin, std::size_t end) {
+        float block[K::kInt8PackedRows];
+        std::size_t computed = static_cast<std::size_t>(-1);
+        for (std::size_t k = begin; k < end; ++k) {
+          const std::size_t first = ids[k] / K::kInt8PackedRows * K::kInt8PackedRows;
+          if (first != computed) {
+            float* ys[1] = {block};
+            K::template int8_packed_tile<1>(int8_packed_block(m, first), x, 0, ys, std::min(K::kInt8PackedRows, static_cast<std::size_t>(m.out) - first));
+            computed = first;
+          }
+          y[k] = block[ids[k] - first] * m.row_scale[ids[k]];
+        }
+      });
+    } else {
+      fail(Errc::argument, "MatMul: packed int8 weights reached kernels that do not read them");
+    }
+  }
+  static const std::uint32_t* int8_packed_block(const Linear& m, std::size_t first) {
+    return reinterpret_cast<const std::uint32_t*>(m.w.data) + first * (static_cast<std::size_t>(m.in) / 4);
+  }
+
+  // int8 activations (so int8 weights): where the CPU has VNNI, weights the backend packed go through their blocks
+  // and others through blocks repacked here; else (or for inputs that are not a multiple of 4) the plain loops.
   void choose_int8(Rows& r) const {
     if constexpr (K::kInt8Packed) {
-      if (r.n >= K::kInt8PackedMinColumns && r.m->in % 4 == 0) {
+      if (r.m->packed) {
+        r.run = &int8_prepacked_range;
+        r.grain = K::kInt8PackedRows;
+        return;
+      }
+      if (r.m->in % 4 == 0) {
         r.run = &int8_packed_range;
         r.grain = K::kInt8PackedRows;
         return;
@@ -408,7 +433,7 @@ struct MatMul {
     const auto in = static_cast<std::size_t>(r.m->in);
     for (std::size_t c = 0; c < r.n; ++c) {
       float* y = r.y + c * r.count;
-      K::int8_rows(r.m->w.data + begin * in, in, end - begin, r.quantized, c, y + begin);
+      int8_rows_exact(r.m->w.data + begin * in, in, end - begin, r.quantized, c, y + begin);
       for (std::size_t k = begin; k < end; ++k) y[k] *= r.m->row_scale[k];
     }
   }
@@ -425,15 +450,27 @@ struct MatMul {
         for (std::size_t j = 0; j < live; ++j) tile_rows[j] = r.m->w.data + (k + j) * in;
         K::pack_int8_rows(tile_rows, live, words, packed.data());
         K::flip_packed(packed.data(), words * K::kInt8PackedRows);
-        for_column_tiles<K::kInt8PackedColumns>(r.n, [&](std::size_t c, auto width) {
-          constexpr std::size_t Cw = decltype(width)::value;
-          float* ys[Cw];
-          for (std::size_t j = 0; j < Cw; ++j) ys[j] = r.y + (c + j) * r.count + k;
-          K::template int8_packed_tile<Cw>(packed.data(), r.quantized, c, ys, live);
-        });
-        for (std::size_t c = 0; c < r.n; ++c)
-          for (std::size_t j = 0; j < live; ++j) r.y[c * r.count + k + j] *= r.m->row_scale[k + j];
+        int8_block_columns(r, packed.data(), k, live);
       }
+    }
+  }
+  static void int8_prepacked_range(const Rows& r, std::size_t begin, std::size_t end, KernelScratch*) {
+    if constexpr (K::kInt8Packed) {
+      for (std::size_t k = begin; k < end; k += K::kInt8PackedRows)
+        int8_block_columns(r, int8_packed_block(*r.m, k), k, std::min(K::kInt8PackedRows, end - k));
+    }
+  }
+  // Every column of r against the packed block of rows [k, k + live), scaled by the rows' scales.
+  static void int8_block_columns(const Rows& r, const std::uint32_t* block, std::size_t k, std::size_t live) {
+    if constexpr (K::kInt8Packed) {
+      for_column_tiles<K::kInt8PackedColumns>(r.n, [&](std::size_t c, auto width) {
+        constexpr std::size_t Cw = decltype(width)::value;
+        float* ys[Cw];
+        for (std::size_t j = 0; j < Cw; ++j) ys[j] = r.y + (c + j) * r.count + k;
+        K::template int8_packed_tile<Cw>(block, r.quantized, c, ys, live);
+      });
+      for (std::size_t c = 0; c < r.n; ++c)
+        for (std::size_t j = 0; j < live; ++j) r.y[c * r.count + k + j] *= r.m->row_scale[k + j];
     }
   }
 

@@ -23,6 +23,10 @@ struct LoadQ8 {
 
 }  // namespace RWKV7_ISA_NAMESPACE
 
+// quantize_int8 pads each int8 matrix to a whole number of blocks of this many rows: the CPU backend repacks
+// int8 weights for int8 activations in such blocks, in place (kernels/int8_products.hpp).
+constexpr std::size_t kInt8PackRows = 32;
+
 // An [rows, cols] matrix to int8, one scale per row: q = round(w / s) (half away from zero), s = max|w| / 127.
 // Returns the rows converted: all of them, or the index of the first row holding a NaN or an infinity.
 // One typed pass per row, so the conversion, the peak and the rounding vectorize (load time, not accuracy).

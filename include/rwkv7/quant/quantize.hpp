@@ -18,9 +18,14 @@ inline void quantize_int8(ModelWeights& m) {
   auto aligned = [](std::size_t n) { return (n + 63) / 64 * 64; };
   // A variant binds only its own matrices; the others stay empty.
   auto converts = [](const Linear& L) { return L.w.data && !L.transposed && L.w.dtype != DType::q8; };
+  // Each matrix's bytes are padded to whole blocks of kInt8PackRows rows, so a backend can repack it in place.
+  auto matrix_bytes = [&](const Linear& L) {
+    const auto padded_rows = (static_cast<std::size_t>(L.out) + detail::kInt8PackRows - 1) / detail::kInt8PackRows * detail::kInt8PackRows;
+    return aligned(padded_rows * static_cast<std::size_t>(L.in));
+  };
   std::size_t total = 0;
   for (const Linear* L : order)
-    if (converts(*L)) total += aligned(static_cast<std::size_t>(L->out) * sizeof(float)) + aligned(static_cast<std::size_t>(L->out * L->in));
+    if (converts(*L)) total += aligned(static_cast<std::size_t>(L->out) * sizeof(float)) + matrix_bytes(*L);
   // Left uninitialized (every byte used is written below): zeroing it first would add a whole pass over the
   // block before the one that writes it (docs/performance.md, "Kernel evidence").
   auto storage = detail::huge_page_bytes(total);
@@ -30,7 +35,7 @@ inline void quantize_int8(ModelWeights& m) {
     const auto rows = static_cast<std::size_t>(L->out), cols = static_cast<std::size_t>(L->in);
     auto* scale = reinterpret_cast<float*>(next);
     auto* q = reinterpret_cast<std::int8_t*>(next + aligned(rows * sizeof(float)));
-    next += aligned(rows * sizeof(float)) + aligned(rows * cols);
+    next += aligned(rows * sizeof(float)) + matrix_bytes(*L);
     std::size_t done = 0;
     switch (L->w.dtype) {
       case DType::f32: done = detail::quantize_rows<detail::LoadF32>(L->w.data, rows, cols, scale, q); break;

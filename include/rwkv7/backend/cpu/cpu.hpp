@@ -3,7 +3,9 @@
 // tokens through the layers of backend/cpu/.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <tuple>
@@ -180,7 +182,36 @@ class CpuWith {
   // packed once here, so that no product packs them again (a sixth of a prefill's product time) and decoding reads
   // the same blocks, and the file's pages of each are released (the packed copy replaces them). A head tied to the
   // embedding stays in place, as the embedding's rows are still read.
+  //
+  // int8 activations, where the kernels multiply them in packed row blocks (VNNI): the int8 matrices are packed
+  // (and flipped to unsigned) in place, block by block (quantize_int8 padded them to whole blocks), so that
+  // decoding streams each block once, with no per-row reductions, and chunks skip their repacking.
   static ModelWeights prepared(ModelWeights w, const LoadOptions& load, std::shared_ptr<const std::byte[]>& packed) {
+    if constexpr (K::kInt8Packed) {
+      static_assert(K::kInt8PackedRows == detail::kInt8PackRows, "quantize_int8 pads matrices to the packed block");
+      if (load.activations == Activations::int8) {
+        const std::vector<Linear*> order = large_matrices(w);
+        std::size_t widest = 0;
+        for (const Linear* L : order) widest = std::max(widest, static_cast<std::size_t>(L->in));
+        const auto rows = detail::huge_page_bytes(detail::kInt8PackRows * widest);
+        for (Linear* L : order) {
+          // Only the copies quantize_int8 made (writable, padded) are q8; a layer's unbound matrices are empty.
+          if (L->w.dtype != DType::q8 || L->in % 4 != 0 || !L->w.data) continue;
+          const auto out = static_cast<std::size_t>(L->out), in = static_cast<std::size_t>(L->in);
+          auto* target = const_cast<std::byte*>(L->w.data);
+          for (std::size_t k = 0; k < out; k += detail::kInt8PackRows) {
+            const std::size_t live = std::min(detail::kInt8PackRows, out - k);
+            std::memcpy(rows.get(), target + k * in, live * in);
+            const std::byte* tile_rows[detail::kInt8PackRows];
+            for (std::size_t j = 0; j < live; ++j) tile_rows[j] = rows.get() + j * in;
+            auto* block = reinterpret_cast<std::uint32_t*>(target + k * in);
+            K::pack_int8_rows(tile_rows, live, in / 4, block);
+            K::flip_packed(block, detail::kInt8PackRows * in / 4);
+          }
+          L->packed = true;
+        }
+      }
+    }
     if constexpr (K::kPackedBf16) {
       if (load.activations != Activations::bf16) return w;
       auto packs = [&](const Linear& L) { return L.w.dtype == DType::bf16 && !L.transposed && L.in % 2 == 0 && L.w.data != w.emb.data; };
