@@ -253,6 +253,17 @@ TEST_CASE("int8 quantization: one scale per row, max|w| / 127, and every weight 
   }
 }
 
+namespace {
+// A partial head gives the full head's logits `all`, to the bit: rows in the first and second 32-row blocks and the last.
+void check_partial_head(const rwkv7::Model& model, std::span<const rwkv7::Token> prefix, const std::vector<float>& all) {
+  const std::vector<rwkv7::Token> rows = {0, 1, 31, 32, static_cast<rwkv7::Token>(all.size() - 1), 5};
+  std::vector<float> part(rows.size());
+  auto state = model.new_state();
+  model.forward_rows(prefix, state, rows, part);
+  for (std::size_t j = 0; j < rows.size(); ++j) CHECK(part[j] == all[rows[j]]);
+}
+}  // namespace
+
 // Chunks of bf16 products take the packed kernels (packed_bf16.hpp), whose summation order differs from the
 // row-dot tiles of token-by-token decoding: equal to rounding, not to the bit.
 TEST_CASE("bf16 activations: near the float64 reference, SIMD equals the exact kernels, chunks agree with tokens, threads change nothing") {
@@ -272,16 +283,11 @@ TEST_CASE("bf16 activations: near the float64 reference, SIMD equals the exact k
     const std::size_t V = a.size();
     const double vs_reference = test::relative_error(a.data(), f.ref.data() + k * V, V);
     const double vs_exact_kernels = test::relative_error(a.data(), b.data(), V);
-    INFO(f.name << " after " << upto << " tokens: bf16 activations vs float64 max|diff|/std = " << vs_reference
-                << ", SIMD vs exact kernels = " << vs_exact_kernels);
+    MESSAGE(f.name << " after " << upto << " tokens: bf16 activations vs float64 max|diff|/std = " << vs_reference
+                   << ", SIMD vs exact kernels = " << vs_exact_kernels);
     CHECK(a == c);
     CHECK(test::relative_error(one_by_one.data(), a.data(), V) <= 1e-5);
-    // A partial head gives the full head's bits, also where the CPU packed the head at load.
-    const std::vector<rwkv7::Token> rows = {0, 1, 31, 32, static_cast<rwkv7::Token>(V - 1), 5};
-    std::vector<float> part(rows.size());
-    auto s6 = fast.new_state();
-    fast.forward_rows(prefix, s6, rows, part);
-    for (std::size_t j = 0; j < rows.size(); ++j) CHECK(part[j] == a[rows[j]]);
+    check_partial_head(fast, prefix, a);  // also where the CPU packed the head at load
 #if defined(__AVX512BF16__)
     // Where the kernels multiply bf16 pairs, the bf16 matrices are packed once at load (not a tied head).
     const rwkv7::ModelWeights& packed = fast.weights();
@@ -289,8 +295,9 @@ TEST_CASE("bf16 activations: near the float64 reference, SIMD equals the exact k
     CHECK(exact.weights().layers[0].att.receptance.packed == false);
 #endif
     if (f.dtype == "bf16") {
-      CHECK(vs_reference <= 0.05);
-      CHECK(vs_exact_kernels <= 0.01);
+      // Measured (docs/performance.md, "Precision modes"): at most 0.026 and 1.2e-6 on these fixtures.
+      CHECK(vs_reference <= 0.04);
+      CHECK(vs_exact_kernels <= 1e-4);
       CHECK(a != d);  // the option really rounds
     } else {
       CHECK(a == d);  // only bf16 weights take bf16 activations
@@ -326,12 +333,7 @@ TEST_CASE("int8 activations: near the float64 reference and int8 weights alone, 
                    << vs_exact_kernels << ", tokens vs chunk " << tokens_vs_chunk);
     CHECK(a == c);
     CHECK(one_by_one == a);  // the one-column and the chunk kernels add the same integers in the same order
-    // A partial head gives the full head's bits, from the packed blocks too.
-    const std::vector<rwkv7::Token> rows = {0, 1, 31, 32, static_cast<rwkv7::Token>(V - 1), 5};
-    std::vector<float> part(rows.size());
-    auto s6 = fast.new_state();
-    fast.forward_rows(prefix, s6, rows, part);
-    for (std::size_t j = 0; j < rows.size(); ++j) CHECK(part[j] == a[rows[j]]);
+    check_partial_head(fast, prefix, a);  // from the packed blocks too
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__)
     CHECK(fast.weights().head.packed);
     CHECK(fast.weights().layers[0].att.receptance.packed);

@@ -92,6 +92,7 @@ struct SimdKernels {
   static constexpr bool kPackedBf16 = true;
   static constexpr std::size_t kPackedRows = simd::kPackedRows, kPackedColumns = simd::kPackedColumns;
   static constexpr std::size_t kPackedMinColumns = simd::kPackedMinColumns;
+  static_assert(kPackedRows == kInt8PackRows, "MatMul::subset_by_blocks takes one block size");
   static constexpr auto pack_rows = simd::pack_rows;
   static constexpr auto pack_matrix = simd::pack_matrix;
   static constexpr auto packed_matrix_words = simd::packed_matrix_words;
@@ -121,6 +122,7 @@ struct SimdKernels {
   static constexpr bool kInt8Packed = true;
   static constexpr std::size_t kInt8PackedColumns = simd::kInt8PackedColumns;
   static constexpr std::size_t kInt8PackedRows = simd::kPackedRows;
+  static_assert(kInt8PackedRows == kInt8PackRows, "MatMul::subset_by_blocks takes one block size");
   static constexpr auto pack_int8_rows = simd::pack_rows;  // 4 bytes of a row are one word, as 2 bf16 are
   static constexpr auto flip_packed = simd::flip_packed;
   template <std::size_t C>
@@ -355,26 +357,44 @@ struct MatMul {
   }
 
   // Rows of a matrix the backend packed (Linear::packed): each 32-row block they fall in is computed whole, and
-  // the rows asked for are taken from it, so they are the bits the full product gives.
+  // the rows asked for are taken from it (times their scales, int8), so they are the bits the full product gives.
+  // block_of(first, live, out) computes the block of rows [first, first + live).
+  template <class BlockOf>
+  void subset_by_blocks(const Linear& m, std::span<const std::uint32_t> ids, float* y, BlockOf&& block_of) const {
+    constexpr std::size_t kRows = kInt8PackRows;  // the packed layouts' block (static_asserts in the kernel sets)
+    exec.parallel(ids.size(), static_cast<std::size_t>(m.in), [&](std::size_t begin, std::size_t end) {
+      float block[kRows];
+      std::size_t computed = static_cast<std::size_t>(-1);
+      for (std::size_t k = begin; k < end; ++k) {
+        const std::size_t first = ids[k] / kRows * kRows;
+        if (first != computed) {
+          block_of(first, std::min(kRows, static_cast<std::size_t>(m.out) - first), block);
+          computed = first;
+        }
+        y[k] = m.row_scale ? block[ids[k] - first] * m.row_scale[ids[k]] : block[ids[k] - first];
+      }
+    });
+  }
   void packed_subset(const Linear& m, const float* x, std::span<const std::uint32_t> ids, float* y) const {
     if constexpr (K::kPackedBf16) {
       const auto in = static_cast<std::size_t>(m.in);
       const std::uint16_t* rounded = round_to_bf16(x, in, rounded_for_packed(in));
-      exec.parallel(ids.size(), in, [&](std::size_t begin, std::size_t end) {
-        float block[K::kPackedRows];
-        std::size_t computed = static_cast<std::size_t>(-1);
-        for (std::size_t k = begin; k < end; ++k) {
-          const std::size_t first = ids[k] / K::kPackedRows * K::kPackedRows;
-          if (first != computed) {
-            float* ys[1] = {block};
-            K::template packed_tile<1>(packed_block(m, first), in / 2, &rounded, ys, std::min(K::kPackedRows, static_cast<std::size_t>(m.out) - first));
-            computed = first;
-          }
-          y[k] = block[ids[k] - first];
-        }
+      subset_by_blocks(m, ids, y, [&](std::size_t first, std::size_t live, float* block) {
+        float* ys[1] = {block};
+        K::template packed_tile<1>(packed_block(m, first), in / 2, &rounded, ys, live);
       });
     } else {
       fail(Errc::argument, "MatMul: packed bf16 weights reached kernels that do not read them");
+    }
+  }
+  void int8_packed_subset(const Linear& m, const Int8Columns& x, std::span<const std::uint32_t> ids, float* y) const {
+    if constexpr (K::kInt8Packed) {
+      subset_by_blocks(m, ids, y, [&](std::size_t first, std::size_t live, float* block) {
+        float* ys[1] = {block};
+        K::template int8_packed_tile<1>(int8_packed_block(m, first), x, 0, ys, live);
+      });
+    } else {
+      fail(Errc::argument, "MatMul: packed int8 weights reached kernels that do not read them");
     }
   }
   std::uint16_t* rounded_for_packed(std::size_t values) const {
@@ -382,30 +402,9 @@ struct MatMul {
     if (!rounded) fail(Errc::argument, "MatMul: packed bf16 weights without bf16 activations");
     return rounded;
   }
-  // The packed block holding rows [first, first + 32).
+  // The packed block holding rows [first, first + 32): 2 bf16 or 4 int8 inputs a word.
   static const std::uint32_t* packed_block(const Linear& m, std::size_t first) {
     return reinterpret_cast<const std::uint32_t*>(m.w.data) + first * (static_cast<std::size_t>(m.in) / 2);
-  }
-
-  // The same for int8 weights the backend packed, with x quantized.
-  void int8_packed_subset(const Linear& m, const Int8Columns& x, std::span<const std::uint32_t> ids, float* y) const {
-    if constexpr (K::kInt8Packed) {
-      exec.parallel(ids.size(), x.in, [&](std::size_t begin, std::size_t end) {
-        float block[K::kInt8PackedRows];
-        std::size_t computed = static_cast<std::size_t>(-1);
-        for (std::size_t k = begin; k < end; ++k) {
-          const std::size_t first = ids[k] / K::kInt8PackedRows * K::kInt8PackedRows;
-          if (first != computed) {
-            float* ys[1] = {block};
-            K::template int8_packed_tile<1>(int8_packed_block(m, first), x, 0, ys, std::min(K::kInt8PackedRows, static_cast<std::size_t>(m.out) - first));
-            computed = first;
-          }
-          y[k] = block[ids[k] - first] * m.row_scale[ids[k]];
-        }
-      });
-    } else {
-      fail(Errc::argument, "MatMul: packed int8 weights reached kernels that do not read them");
-    }
   }
   static const std::uint32_t* int8_packed_block(const Linear& m, std::size_t first) {
     return reinterpret_cast<const std::uint32_t*>(m.w.data) + first * (static_cast<std::size_t>(m.in) / 4);
