@@ -68,6 +68,18 @@ inline void check_inside(const rwkv7::FileBytes& bytes, const std::byte* p, std:
   touch(p, static_cast<std::size_t>(n));
 }
 
+// The same against every file of a table (sharded checkpoints span several).
+inline void check_inside(const rwkv7::TensorTable& table, const std::byte* p, std::uint64_t n, const std::string& what) {
+  auto inside = [&](const rwkv7::FileBytes& b) {
+    const auto base = reinterpret_cast<std::uintptr_t>(b.data()), at = reinterpret_cast<std::uintptr_t>(p);
+    return p && at >= base && at - base <= b.size() && n <= b.size() - (at - base);
+  };
+  if (n == 0 || inside(table.bytes())) return check_inside(table.bytes(), p, n, what);
+  for (const auto& part : table.parts())
+    if (inside(part)) return check_inside(part, p, n, what);
+  bug(what + ": view of " + std::to_string(n) + " bytes lies outside every file of the table");
+}
+
 // Bytes per element of a tensor as its file spelled the dtype (safetensors "F32", torch "FloatStorage").
 inline std::size_t element_size(const rwkv7::TensorView& t) {
   if (std::size_t n = rwkv7::detail::safetensors_elem_size(t.source_dtype)) return n;
@@ -88,7 +100,7 @@ inline std::uint64_t view_bytes(const rwkv7::TensorView& t, std::size_t elem) {
 
 // Every tensor of a table: numel x element size bytes inside the file.
 inline void touch_table(const rwkv7::TensorTable& table) {
-  for (const auto& t : table.tensors()) check_inside(table.bytes(), t.data, view_bytes(t, element_size(t)), "tensor '" + t.name + "'");
+  for (const auto& t : table.tensors()) check_inside(table, t.data, view_bytes(t, element_size(t)), "tensor '" + t.name + "'");
 }
 
 // Every view bind_weights made (fused rows included): shape x dtype size bytes inside the file. Matrices
@@ -98,7 +110,7 @@ inline void touch_weights(const rwkv7::ModelWeights& m) {
     if (!t.data) return;
     const std::uint64_t n = view_bytes(t, rwkv7::dtype_size(t.dtype));
     if (t.dtype == rwkv7::DType::q8) touch(t.data, static_cast<std::size_t>(n));
-    else check_inside(m.table.bytes(), t.data, n, "weight '" + t.name + "'");
+    else check_inside(m.table, t.data, n, "weight '" + t.name + "'");
   };
   auto linear = [&](const rwkv7::Linear& l) {
     view(l.w);

@@ -4,6 +4,10 @@
 
 #include <rwkv7/rwkv7.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <random>
+
 #include "crafted.hpp"
 
 namespace {
@@ -133,4 +137,117 @@ TEST_CASE("random corruption of a .pth never crashes") {
   }
   CHECK(errors + loaded == 300);
   CHECK(errors > 0);
+}
+
+// Sharded safetensors (an HF folder with model.safetensors.index.json): the fixture's tensors split over three
+// files in a folder of their own.
+namespace {
+struct ShardedFolder {
+  std::filesystem::path dir;
+  explicit ShardedFolder(const std::string& tag) {
+    dir = std::filesystem::temp_directory_path() / ("rwkv7_sharded_" + tag + "_" + std::to_string(std::random_device{}()));
+    std::filesystem::create_directories(dir);
+  }
+  ~ShardedFolder() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  void write(const std::string& name, const std::string& bytes) const { std::ofstream(dir / name, std::ios::binary) << bytes; }
+  // Entry i goes to shard i % 3; the index lists each tensor under `listed(name, shard)`.
+  template <class Listed>
+  void shard(const std::vector<Entry>& entries, Listed listed) const {
+    std::vector<Entry> parts[3];
+    nlohmann::json map = nlohmann::json::object();
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const std::string shard = "model-0000" + std::to_string(i % 3 + 1) + "-of-00003.safetensors";
+      parts[i % 3].push_back(entries[i]);
+      map[entries[i].name] = listed(entries[i].name, shard);
+    }
+    for (std::size_t s = 0; s < 3; ++s) write("model-0000" + std::to_string(s + 1) + "-of-00003.safetensors", write_safetensors(parts[s]));
+    write("model.safetensors.index.json", nlohmann::json{{"metadata", {{"total_size", 0}}}, {"weight_map", map}}.dump());
+  }
+  std::string path() const { return dir.string(); }
+};
+auto as_listed = [](const std::string&, const std::string& shard) { return shard; };
+
+void expect_folder_error(const std::string& path, std::vector<std::string> fragments) {
+  try {
+    rwkv7::Model::load(path);
+    FAIL("loaded without error");
+  } catch (const rwkv7::Error& e) {
+    CAPTURE(std::string(e.what()));
+    for (const auto& f : fragments) CHECK(std::string(e.what()).find(f) != std::string::npos);
+  }
+}
+}  // namespace
+
+TEST_CASE("sharded safetensors: a folder with model.safetensors.index.json loads every shard, giving the single file's logits") {
+  ShardedFolder folder("ok");
+  folder.shard(fixture_entries(), as_listed);
+  auto single = rwkv7::Model::load(test::fixtures_dir() + "/x070_fp32_rwkvlm.safetensors");
+  for (const std::string& path : {folder.path(), folder.path() + "/model.safetensors.index.json"}) {
+    auto sharded = rwkv7::Model::load(path);
+    auto s1 = single.new_state(), s2 = sharded.new_state();
+    const std::vector<rwkv7::Token> tokens = {1, 7, 3, 200, 42};
+    CHECK(sharded.forward(tokens, s2) == single.forward(tokens, s1));
+    CHECK(sharded.weights().table.parts().size() == 3);  // the index's bytes and three shards, all mapped
+  }
+  // The table gives back pages of any of its files (a no-op for bytes outside them).
+  const rwkv7::TensorTable table = rwkv7::load_tensors(folder.path());
+  for (const auto& t : table.tensors()) table.release(t.data, 4);
+}
+
+TEST_CASE("sharded safetensors: missing, misplaced and split tensors, hostile shard names and bad indexes are named errors") {
+  const std::vector<Entry> entries = fixture_entries();
+  const std::string moved = entries[1].name;
+  {
+    ShardedFolder folder("misplaced");  // the index lists a tensor under another shard than the one holding it
+    folder.shard(entries, [&](const std::string& name, const std::string& shard) {
+      return name == moved ? std::string("model-00003-of-00003.safetensors") : shard;
+    });
+    expect_folder_error(folder.path(), {"model-00002-of-00003.safetensors", "tensor '" + moved + "'", "is listed in", "not this shard"});
+  }
+  {
+    ShardedFolder folder("split");  // one tensor stored in two shards
+    folder.shard(entries, as_listed);
+    std::vector<Entry> second;
+    for (std::size_t i = 1; i < entries.size(); i += 3) second.push_back(entries[i]);
+    second.push_back(entries[0]);  // listed under the first shard
+    folder.write("model-00002-of-00003.safetensors", write_safetensors(second));
+    expect_folder_error(folder.path(), {"model-00002-of-00003.safetensors", "tensor '" + entries[0].name + "'", "split across shards"});
+  }
+  {
+    ShardedFolder folder("missing");  // the index lists a tensor no shard holds
+    std::vector<Entry> fewer(entries.begin() + 1, entries.end());
+    folder.shard(fewer, as_listed);
+    auto index = nlohmann::json::parse(test::read_bytes(folder.path() + "/model.safetensors.index.json"));
+    index["weight_map"][entries[0].name] = "model-00001-of-00003.safetensors";
+    folder.write("model.safetensors.index.json", index.dump());
+    expect_folder_error(folder.path(), {"model.safetensors.index.json", "tensor '" + entries[0].name + "'", "does not hold it"});
+  }
+  {
+    ShardedFolder folder("unlisted");  // a shard holds a tensor the index does not list
+    folder.shard(entries, as_listed);
+    auto index = nlohmann::json::parse(test::read_bytes(folder.path() + "/model.safetensors.index.json"));
+    index["weight_map"].erase(moved);
+    folder.write("model.safetensors.index.json", index.dump());
+    expect_folder_error(folder.path(), {"tensor '" + moved + "'", "is not listed in"});
+  }
+  for (const std::string shard : {"../model.safetensors", "/etc/passwd", "", ".."}) {
+    ShardedFolder folder("escape");
+    folder.shard(entries, [&](const std::string& name, const std::string& listed) { return name == moved ? shard : listed; });
+    expect_folder_error(folder.path(), {"tensor '" + moved + "'", "is not a file name in the index's folder"});
+  }
+  {
+    ShardedFolder folder("absent");  // a shard file that is not there
+    folder.shard(entries, as_listed);
+    std::filesystem::remove(folder.dir / "model-00002-of-00003.safetensors");
+    expect_folder_error(folder.path(), {"model-00002-of-00003.safetensors", "cannot open"});
+  }
+  for (const std::string index : {"[]", "{}", "{\"weight_map\": []}", "{\"weight_map\": {}}", "{\"weight_map\": {\"a\": 3}}", "{\"weight_map\": {"}) {
+    ShardedFolder folder("index");
+    folder.write("model.safetensors.index.json", index);
+    CAPTURE(index);
+    expect_folder_error(folder.path(), {"model.safetensors.index.json"});
+  }
 }

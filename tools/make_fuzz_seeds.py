@@ -141,6 +141,31 @@ def with_config(config, st):
 
 # ---- zip ----------------------------------------------------------------------------------------------
 
+def sharded_input(weight_map, a, b, extra_index=None):
+    """fuzz_sharded input: u16 LE index length, model.safetensors.index.json, u32 LE length of shard a.safetensors,
+    shard a, then shard b.safetensors."""
+    index = {"metadata": {"total_size": len(a) + len(b)}, "weight_map": weight_map}
+    index.update(extra_index or {})
+    text = json.dumps(index).encode()
+    return struct.pack("<H", len(text)) + text + struct.pack("<I", len(a)) + a + b
+
+
+def sharded_corpus(tensors, dtype):
+    names = sorted(tensors)
+    first, second = names[: len(names) // 2], names[len(names) // 2:]
+    a = safetensors_bytes({n: tensors[n] for n in first}, dtype)
+    b = safetensors_bytes({n: tensors[n] for n in second}, dtype)
+    listed = {n: "a.safetensors" for n in first} | {n: "b.safetensors" for n in second}
+    return {
+        "two_shards.bin": sharded_input(listed, a, b),
+        "misplaced.bin": sharded_input(listed | {first[0]: "b.safetensors"}, a, b),
+        "unlisted.bin": sharded_input({n: s for n, s in listed.items() if n != second[-1]}, a, b),
+        "escaping_name.bin": sharded_input(listed | {first[0]: "../a.safetensors"}, a, b),
+        "absent_shard.bin": sharded_input(listed | {second[0]: "c.safetensors"}, a, b),
+        "one_shard_twice.bin": sharded_input({n: "a.safetensors" for n in names}, a + b, a),
+    }
+
+
 def python_zip(entries, compression=zipfile.ZIP_STORED, comment=b""):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=compression) as z:
@@ -314,6 +339,7 @@ def build():
         "config_mismatch.bin": with_config(config_json(1, hidden_size=16), fla_l1_fp16),
         "config_hybrid.bin": with_config(config_json(1, attn={"layers": [0]}), fla_l1_fp16),
     }
+    corpora["sharded"] = sharded_corpus(l1, "fp32")
     corpora["zip"] = {
         "rwkvlm_l1_bf16.pth": pth_l1_bf16,
         "misc.pth": misc,
@@ -371,9 +397,12 @@ def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--outdir", default=os.path.join(root, "fuzz", "corpus"))
+    ap.add_argument("--only", nargs="*", help="write only these harnesses' corpora")
     args = ap.parse_args()
 
     corpora = build()
+    if args.only:
+        corpora = {k: v for k, v in corpora.items() if k in args.only}
     failed = False
     for harness, files in corpora.items():
         d = os.path.join(args.outdir, harness)

@@ -9,6 +9,7 @@
 
 #include "pth.hpp"
 #include "safetensors.hpp"
+#include "sharded_safetensors.hpp"
 
 namespace rwkv7 {
 namespace detail {
@@ -49,16 +50,22 @@ inline TensorTable load_tensors(FileBytes bytes) {
   detail::fail(Errc::format, bytes.name() + ": not a model file (neither a torch.save zip archive nor safetensors)");
 }
 
-// Opens `path` (mapped) and, for safetensors, reads config.json from the same folder when it exists.
-// A folder is taken as an HF model folder holding model.safetensors.
+// Opens `path` (mapped) and, for safetensors, reads config.json from the same folder when it exists. A folder is
+// taken as an HF model folder: its model.safetensors, else the shards its model.safetensors.index.json lists
+// (each mapped; the index may also be named directly).
 inline TensorTable load_tensors(std::string path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) path += "/model.safetensors";
-  TensorTable table = load_tensors(FileBytes::open(path));
-  if (table.format() == "safetensors") {
-    auto slash = path.find_last_of('/');
-    detail::read_hf_config((slash == std::string::npos ? std::string() : path.substr(0, slash + 1)) + "config.json", table);
+  if (std::filesystem::is_directory(path, ec)) {
+    const std::string index = path + "/model.safetensors.index.json";
+    path += std::filesystem::exists(path + "/model.safetensors", ec) || !std::filesystem::exists(index, ec) ? "/model.safetensors" : "/model.safetensors.index.json";
   }
+  const auto slash = path.find_last_of('/');
+  const std::string folder = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
+  const std::string index_suffix = ".index.json";
+  const bool sharded = path.size() >= index_suffix.size() && path.compare(path.size() - index_suffix.size(), index_suffix.size(), index_suffix) == 0;
+  TensorTable table = sharded ? detail::read_sharded_safetensors(FileBytes::open(path), [&](const std::string& shard) { return FileBytes::open(folder + shard); })
+                              : load_tensors(FileBytes::open(path));
+  if (table.format() == "safetensors") detail::read_hf_config(folder + "config.json", table);
   return table;
 }
 

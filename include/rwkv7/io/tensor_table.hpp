@@ -36,11 +36,28 @@ class TensorTable {
   const std::string& format() const { return format_; }
   const FileBytes& bytes() const { return bytes_; }
 
+  // A checkpoint split over several files (sharded safetensors): another file's tensors join this table, which
+  // then owns that file's bytes too.
+  void merge(TensorTable&& part) {
+    for (auto& t : part.tensors_) add(std::move(t));
+    parts_.push_back(std::move(part.bytes_));
+    for (auto& b : part.parts_) parts_.push_back(std::move(b));
+  }
+  // The other files merged in (empty for a single-file checkpoint).
+  const std::vector<FileBytes>& parts() const { return parts_; }
+
+  // The caller is done with [p, p + n) of one of the table's files for now (FileBytes::release).
+  void release(const std::byte* p, std::size_t n) const {
+    bytes_.release(p, n);
+    for (const auto& b : parts_) b.release(p, n);
+  }
+
   // What the file says beside its tensors (config.json fields for HF checkpoints).
   Metadata metadata;
 
  private:
   FileBytes bytes_;
+  std::vector<FileBytes> parts_;
   std::string format_;
   std::vector<TensorView> tensors_;
   std::map<std::string, std::size_t> index_;

@@ -47,7 +47,7 @@ inline void quantize_int8(ModelWeights& m) {
       detail::fail(Errc::format, m.table.file() + ": tensor " + detail::in_quotes(L->w.name) + ": row " + std::to_string(done) +
                                      " holds a NaN or an infinity; it cannot be quantized");
     if (L->w.data != m.emb.data)  // a head tied to the embedding leaves the embedding in use
-      m.table.bytes().release(L->w.data, rows * cols * dtype_size(L->w.dtype));  // the int8 copy replaces it
+      m.table.release(L->w.data, rows * cols * dtype_size(L->w.dtype));  // the int8 copy replaces it
     L->w.dtype = DType::q8;
     L->w.data = reinterpret_cast<const std::byte*>(q);
     L->row_scale = scale;

@@ -225,7 +225,7 @@ class CpuWith {
         if (!packs(*L)) continue;
         const auto out = static_cast<std::size_t>(L->out), in = static_cast<std::size_t>(L->in);
         K::pack_matrix(L->w.data, out, in, next);
-        w.table.bytes().release(L->w.data, out * in * 2);
+        w.table.release(L->w.data, out * in * 2);
         L->w.data = reinterpret_cast<const std::byte*>(next);
         L->packed = true;
         next += K::packed_matrix_words(out, in);
