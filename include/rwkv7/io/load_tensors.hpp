@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "gguf.hpp"
 #include "pth.hpp"
 #include "safetensors.hpp"
 #include "sharded_safetensors.hpp"
@@ -43,11 +44,12 @@ inline void read_hf_config(const std::string& path, TensorTable& table) {
 
 }  // namespace detail
 
-// Reads every tensor of a .pth or .safetensors held in `bytes`. Throws rwkv7::Error naming the file.
+// Reads every tensor of a .pth, .safetensors or .gguf held in `bytes`. Throws rwkv7::Error naming the file.
 inline TensorTable load_tensors(FileBytes bytes) {
   if (bytes.size() >= 4 && std::memcmp(bytes.data(), "PK\x03\x04", 4) == 0) return detail::read_pth(std::move(bytes));
+  if (bytes.size() >= 4 && std::memcmp(bytes.data(), "GGUF", 4) == 0) return detail::read_gguf(std::move(bytes));
   if (bytes.size() >= 9 && static_cast<char>(bytes.data()[8]) == '{') return detail::read_safetensors(std::move(bytes));
-  detail::fail(Errc::format, bytes.name() + ": not a model file (neither a torch.save zip archive nor safetensors)");
+  detail::fail(Errc::format, bytes.name() + ": not a model file (neither a torch.save zip archive, safetensors nor GGUF)");
 }
 
 // Opens `path` (mapped) and, for safetensors, reads config.json from the same folder when it exists. A folder is

@@ -12,8 +12,9 @@ namespace rwkv7 {
 // How a tensor's elements are encoded. Anything a reader cannot name is kept as `unsupported` so a file with an
 // extra int64 tensor still loads; using such a tensor is an Errc::dtype error that names it.
 // q8 is never read from a file: it is the library's own int8 encoding (one fp32 scale per row), made at load.
-// q8_0 and q4_0 are GGUF's block encodings (32 elements share one fp16 scale); kernels do not read them directly.
-enum class DType { f32, f16, bf16, q8, q8_0, q4_0, unsupported };
+// q8_0 … q5_1 are ggml's block encodings (GGUF, rwkv.cpp): 32 elements share an fp16 scale (and, for the _1
+// types, an fp16 minimum); the kernels read the blocks as stored (quant/blocks.hpp).
+enum class DType { f32, f16, bf16, q8, q8_0, q4_0, q4_1, q5_0, q5_1, unsupported };
 
 inline const char* dtype_name(DType t) {
   switch (t) {
@@ -23,12 +24,15 @@ inline const char* dtype_name(DType t) {
     case DType::q8: return "int8";
     case DType::q8_0: return "Q8_0";
     case DType::q4_0: return "Q4_0";
+    case DType::q4_1: return "Q4_1";
+    case DType::q5_0: return "Q5_0";
+    case DType::q5_1: return "Q5_1";
     case DType::unsupported: return "unsupported";
   }
   return "?";
 }
 
-// Elements per block and bytes per block: 1 element for the plain encodings, 32 for GGUF's block encodings.
+// Elements per block and bytes per block: 1 element for the plain encodings, 32 for ggml's block encodings.
 struct Encoding {
   std::size_t block_elements, block_bytes;
 };
@@ -40,12 +44,21 @@ inline Encoding encoding(DType t) {
     case DType::q8: return {1, 1};
     case DType::q8_0: return {32, 34};
     case DType::q4_0: return {32, 18};
+    case DType::q4_1: return {32, 20};
+    case DType::q5_0: return {32, 22};
+    case DType::q5_1: return {32, 24};
     case DType::unsupported: break;
   }
   return {1, 2};
 }
+inline bool is_block_encoding(DType t) { return encoding(t).block_elements > 1; }
 // Bytes of one element of a plain (unblocked) encoding.
 inline std::size_t dtype_size(DType t) { return encoding(t).block_bytes; }
+// Bytes of n consecutive elements starting at a block boundary (a row: readers require rows of whole blocks).
+inline std::size_t encoded_bytes(DType t, std::size_t n) {
+  const Encoding e = encoding(t);
+  return n / e.block_elements * e.block_bytes;
+}
 
 using Shape = std::vector<std::int64_t>;
 
@@ -68,6 +81,7 @@ struct TensorView {
     for (auto d : shape) n *= d;
     return n;
   }
+  std::size_t bytes() const { return encoded_bytes(dtype, static_cast<std::size_t>(numel())); }
 };
 
 // A matrix used as the linear map y = W x from `in` to `out` values. `transposed` means the file stores W as

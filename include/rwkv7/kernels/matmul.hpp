@@ -18,8 +18,10 @@
 #include "../detail/isa.hpp"
 #include "../detail/thread_pool.hpp"
 #include "../io/tensor.hpp"
+#include "../quant/blocks.hpp"
 #include "../quant/int8.hpp"
 #include "../quant/widen.hpp"
+#include "block_products.hpp"
 #include "int8_products.hpp"
 #include "lanes.hpp"
 #include "packed_bf16.hpp"
@@ -57,6 +59,11 @@ struct ExactKernels {
     for (std::size_t r = 0; r < R; ++r)
       for (std::size_t c = 0; c < C; ++c) out[r * C + c] = dot<Load>(rows[r], xs[c], in);
   }
+  template <class Block, std::size_t R, std::size_t C>
+  static void block_tile(const std::byte* const* rows, const float* const* xs, std::size_t in, float* out) {
+    for (std::size_t r = 0; r < R; ++r)
+      for (std::size_t c = 0; c < C; ++c) out[r * C + c] = dot<LoadBlocks<Block>>(rows[r], xs[c], in);
+  }
   static constexpr auto wkv7_step = detail::wkv7_step;
   template <class Load>
   static constexpr std::size_t decode_rows = 4;
@@ -78,6 +85,10 @@ struct SimdKernels {
   template <class Load, std::size_t C>
   static void transposed_tile(const std::byte* w, std::size_t in, std::size_t out, const float* const* xs, float* const* ys) {
     simd::transposed_tile<Load, C>(w, in, out, xs, ys);
+  }
+  template <class Block, std::size_t R, std::size_t C>
+  static void block_tile(const std::byte* const* rows, const float* const* xs, std::size_t in, float* out) {
+    simd::block_tile<Block, R, C>(rows, xs, in, out);
   }
   static constexpr auto wkv7_step = detail::wkv7_step_simd;
   template <class Load>
@@ -148,6 +159,9 @@ inline void with_loader(DType t, F&& f) {
     case DType::q8: f(LoadQ8{}); break;
     case DType::q8_0:
     case DType::q4_0:
+    case DType::q4_1:
+    case DType::q5_0:
+    case DType::q5_1:
     case DType::unsupported: fail(Errc::dtype, std::string("a tensor encoded as ") + dtype_name(t) + " reached a kernel");
   }
 }
@@ -241,9 +255,15 @@ struct MatMul {
   // Only the listed output rows (a partial LM head) for one column: y[j] = (W x)[ids[j]].
   void subset(const Linear& m, const float* x, std::span<const std::uint32_t> ids, float* y) const {
     const auto in = static_cast<std::size_t>(m.in);
+    auto row_of = [&](std::size_t k) { return std::size_t{ids[k]}; };
+    const bool blocks = with_block_loader(m.w.dtype, [&](auto load) {
+      exec.parallel(ids.size(), in, [&](std::size_t begin, std::size_t end) {
+        block_rows<typename decltype(load)::Encoding>(m.w.data, in, x, 1, row_of, y, ids.size(), begin, end);
+      }, kTileRows);
+    });
+    if (blocks) return;
     with_loader(m.w.dtype, [&](auto load) {
       using Load = decltype(load);
-      auto row_of = [&](std::size_t k) { return std::size_t{ids[k]}; };
       auto run = [&](const auto* xk) {
         exec.parallel(ids.size(), in, [&](std::size_t begin, std::size_t end) {
           tiles<Load, kTileRows>(m.w.data, m.row_scale, in, xk, 1, row_of, y, ids.size(), begin, end);
@@ -329,6 +349,11 @@ struct MatMul {
     if (buffers.q) {
       const std::size_t blocks = int8_blocks(in) * n;
       buffers.q += in * n, buffers.scale += blocks, buffers.offset += blocks;
+    }
+    // Block-encoded weights take fp32 activations whatever the buffers offer (the blocks' scales are fp32 work).
+    if (with_block_loader(m.w.dtype, [&](auto load) { r.run = &block_range<typename decltype(load)::Encoding>; })) {
+      r.grain = kTileRows;
+      return r;
     }
     if (m.packed && !(m.w.dtype == DType::q8 ? mine.q != nullptr : rounded != nullptr)) fail(Errc::argument, "MatMul: packed weights without the activations their kernels take");
     with_loader(m.w.dtype, [&](auto load) {
@@ -643,6 +668,31 @@ struct MatMul {
           K::template packed_tile<Cw>(packed_block(*r.m, k), in / 2, xs, ys, live);
         });
       }
+    }
+  }
+
+  // Block-encoded weights (block_products.hpp): output rows [begin, end) in tiles of kTileRows × kTileColumns,
+  // the last row tile repeating its final row.
+  template <class Block>
+  static void block_range(const Rows& r, std::size_t begin, std::size_t end, KernelScratch*) {
+    block_rows<Block>(r.m->w.data, static_cast<std::size_t>(r.m->in), static_cast<const float*>(r.x), r.n, identity, r.y, r.count, begin, end);
+  }
+  template <class Block, class RowOf>
+  static void block_rows(const std::byte* w, std::size_t in, const float* x, std::size_t n, RowOf row_of, float* y, std::size_t ld_y,
+                         std::size_t begin, std::size_t end) {
+    const std::size_t row_bytes = in / kBlockElements * Block::kBytes;
+    for (std::size_t k = begin; k < end; k += kTileRows) {
+      const std::size_t live = std::min(kTileRows, end - k);
+      const std::byte* tile_rows[kTileRows];
+      for (std::size_t j = 0; j < kTileRows; ++j) tile_rows[j] = w + row_of(k + std::min(j, live - 1)) * row_bytes;
+      for_column_tiles<kTileColumns>(n, [&](std::size_t c, auto width) {
+        constexpr std::size_t Cw = decltype(width)::value;
+        const float* xs[Cw];
+        for (std::size_t j = 0; j < Cw; ++j) xs[j] = x + (c + j) * in;
+        float tile[kTileRows * Cw];
+        K::template block_tile<Block, kTileRows, Cw>(tile_rows, xs, in, tile);
+        store_tile<Cw>(tile, live, nullptr, row_of, k, c, y, ld_y);
+      });
     }
   }
 

@@ -23,6 +23,7 @@ class WeightBinder {
     const TensorView* t = require(canonical, at.file_name);
     const std::string& file_name = at.file_name;
     if (at.fused_row >= 0) return fused_row(*t, file_name, at.fused_row, shape);
+    if (!at.shape.empty()) return reshaped(*t, at.shape, file_name, shape, canonical);
     check_shape(*t, file_name, shape, canonical);
     return *t;
   }
@@ -54,6 +55,7 @@ class WeightBinder {
     const TensorView* t = require(canonical, at.file_name);
     const std::string& file_name = at.file_name;
     if (at.fused_row >= 0) return {t->shape.empty() ? 0 : t->shape.back()};
+    if (!at.shape.empty()) return reshaped(*t, at.shape, file_name, at.shape, canonical).shape;
     if (t->shape.size() != 2) shape_error(file_name, "a matrix", t->shape, canonical);
     return at.transposed ? Shape{t->shape[1], t->shape[0]} : t->shape;  // always [out, in]
   }
@@ -68,7 +70,7 @@ class WeightBinder {
     if (!t) fail(Errc::missing_tensor, table_.file() + ": tensor " + in_quotes(file_name) + " is missing" + alias(file_name, canonical));
     if (t->dtype == DType::unsupported)
       fail(Errc::dtype, table_.file() + ": tensor " + in_quotes(file_name) + ": dtype " + t->source_dtype +
-                            " is not supported (expected fp32, fp16 or bf16)");
+                            " is not supported (expected fp32, fp16, bf16, Q8_0, Q4_0, Q4_1, Q5_0 or Q5_1)");
     return t;
   }
   static std::string alias(const std::string& file_name, const std::string& canonical) {
@@ -81,13 +83,22 @@ class WeightBinder {
   void check_shape(const TensorView& t, const std::string& file_name, const Shape& want, const std::string& canonical) {
     if (t.shape != want) shape_error(file_name, shape_str(want), t.shape, canonical);
   }
+  // A flattened tensor read as `as` (the naming scheme's shape), which must be the shape asked for.
+  TensorView reshaped(const TensorView& t, const Shape& as, const std::string& file_name, const Shape& want, const std::string& canonical) {
+    TensorView v = t;
+    v.shape = as;
+    if (v.numel() != t.numel() || as != want) shape_error(file_name, shape_str(want), t.shape, canonical);
+    return v;
+  }
+  // Row `row` of mixes fused as [6, n] (fla) or [6, 1, 1, n] (GGUF).
   TensorView fused_row(const TensorView& t, const std::string& file_name, int row, const Shape& want) {
     std::int64_t n = want.back();
-    if (t.shape.size() != 2 || t.shape[0] < 6 || t.shape[1] != n) shape_error(file_name, "[6," + std::to_string(n) + "]", t.shape, file_name);
+    if (t.shape.size() < 2 || t.shape[0] < 6 || t.shape.back() != n || t.numel() != t.shape[0] * n || is_block_encoding(t.dtype))
+      shape_error(file_name, "[6," + std::to_string(n) + "]", t.shape, file_name);
     TensorView v = t;
     v.name = file_name + "[" + std::to_string(row) + "]";
     v.shape = {n};
-    v.data = t.data + static_cast<std::size_t>(row * n) * dtype_size(t.dtype);
+    v.data = t.data + encoded_bytes(t.dtype, static_cast<std::size_t>(row * n));
     return v;
   }
 
@@ -137,16 +148,19 @@ class ConfigDetector {
   std::int64_t whole_number(const char* key, std::int64_t max) const {
     const double v = t_.metadata.at(key).number();
     if (!(v >= 0 && v <= static_cast<double>(max)) || v != std::floor(v))
-      fail_config(std::string("config.json: ") + key + " must be a whole number in [0, " + std::to_string(max) + "]");
+      fail_config(source() + ": " + key + " must be a whole number in [0, " + std::to_string(max) + "]");
     return static_cast<std::int64_t>(v);
   }
 
-  // A number config.json states must agree with the one the tensors give.
+  // Where the numbers beside the tensors come from, for messages.
+  std::string source() const { return t_.format() == "gguf" ? "the GGUF metadata" : "config.json"; }
+
+  // A number config.json (or GGUF metadata) states must agree with the one the tensors give.
   void cross_check(const char* key, std::int64_t detected, const char* what) const {
     if (!t_.metadata.count(key)) return;
     const std::int64_t said = whole_number(key, std::int64_t{1} << 40);
     if (said != detected)
-      fail_config(std::string("config.json says ") + key + " = " + std::to_string(said) + " but the tensors give " + what + " = " +
+      fail_config(source() + " says " + key + " = " + std::to_string(said) + " but the tensors give " + what + " = " +
                   std::to_string(detected));
   }
 
@@ -190,6 +204,11 @@ inline void bind_x070(ModelWeights& m, WeightBinder& bind, const ConfigDetector&
   ModelConfig& c = m.config;
   const TensorTable& t = m.table;
   c.dim_ffn = cfg.positive(bind.shape_of("blocks.0.ffn.key.weight")[0], "the FFN width (rows of blocks.0.ffn.key.weight)");
+  if (t.metadata.count("layer_norm_eps")) {  // GGUF: the block norms' eps; its GroupNorm eps is fixed at 64e-5
+    const double eps = t.metadata.at("layer_norm_eps").number();
+    if (!(eps > 0 && eps < 1)) cfg.fail_config("layer_norm_eps must lie in (0, 1), got " + std::to_string(eps));
+    c.layer_norm_eps = eps;
+  }
   if (t.metadata.count("norm_eps")) {
     const double eps = t.metadata.at("norm_eps").number();
     if (!(eps > 0 && eps < 1)) cfg.fail_config("config.json: norm_eps must lie in (0, 1), got " + std::to_string(eps));

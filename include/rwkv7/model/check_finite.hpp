@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "../quant/blocks.hpp"
 #include "weights.hpp"
 
 namespace rwkv7 {
@@ -23,7 +24,15 @@ inline std::size_t first_nonfinite(const std::byte* p, std::size_t n, DType dtyp
     case DType::f32: return scan(std::uint32_t{}, std::uint32_t{0x7f800000u});
     case DType::bf16: return scan(std::uint16_t{}, std::uint16_t{0x7f80u});
     case DType::f16: return scan(std::uint16_t{}, std::uint16_t{0x7c00u});
-    default: return n;
+    default: {
+      std::size_t at = n;
+      with_block_loader(dtype, [&](auto load) {
+        using Block = typename decltype(load)::Encoding;
+        const std::size_t blocks = n / kBlockElements, bad = first_nonfinite_block<Block>(p, blocks);
+        if (bad < blocks) at = bad * kBlockElements;  // the block's first element: its scale makes them all NaN or infinite
+      });
+      return at;
+    }
   }
 }
 

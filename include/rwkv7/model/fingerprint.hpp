@@ -23,7 +23,7 @@ inline std::uint64_t fingerprint(const ModelWeights& m) {
     h = fnv1a(&c.n_kv_head, sizeof c.n_kv_head, h);
   }
   for (const TensorView* t : {&m.head.w, &m.emb}) {
-    const std::size_t bytes = static_cast<std::size_t>(t->numel()) * dtype_size(t->dtype);
+    const std::size_t bytes = t->bytes();
     const std::size_t piece = std::min<std::size_t>(bytes, 256);
     for (std::size_t k = 0; k < 32; ++k) h = fnv1a(t->data + (bytes - piece) * k / 31, piece, h);
   }

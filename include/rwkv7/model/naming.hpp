@@ -1,6 +1,6 @@
 // rwkv7/model/naming.hpp — naming schemes: where a file keeps each tensor the binder asks for by its canonical
-// (RWKV-LM) name. One type per scheme; a new file family (GGUF, rwkv.cpp) adds a scheme here and nothing else
-// in the binder changes.
+// (RWKV-LM) name. One type per scheme; a new file family adds a scheme here and nothing else in the binder
+// changes.
 #pragma once
 
 #include <cstring>
@@ -19,6 +19,7 @@ struct Located {
   std::string file_name;
   bool transposed = false;
   int fused_row = -1;
+  Shape shape;  // non-empty: the file keeps the tensor flattened, and this is its shape (GGUF's r_k)
 };
 
 class NamingScheme {
@@ -86,11 +87,59 @@ class FlaNames final : public NamingScheme {
   }
 };
 
+// llama.cpp's names (FORMATS.md §3.2, GGUF): LoRA factors [out, in] like every matrix, the six token-shift mixes
+// fused into one [6,1,1,C] tensor (r, w, k, v, a, g), r_k flattened to [C] (its head size is a key).
+class GgufNames final : public NamingScheme {
+ public:
+  static bool recognizes(const TensorTable& t) { return t.format() == "gguf" && t.contains("token_embd.weight"); }
+  const char* name() const override { return "llama.cpp"; }
+  Located locate(const std::string& c, const TensorTable& t) const override {
+    static const std::map<std::string, std::string> global = {
+        {"emb.weight", "token_embd.weight"}, {"blocks.0.ln0.weight", "token_embd_norm.weight"}, {"blocks.0.ln0.bias", "token_embd_norm.bias"},
+        {"ln_out.weight", "output_norm.weight"}, {"ln_out.bias", "output_norm.bias"}, {"head.weight", "output.weight"}};
+    if (auto it = global.find(c); it != global.end()) return {it->second};
+    auto dot = c.find('.', 7);
+    const std::string layer = "blk." + c.substr(7, dot - 7) + ".";
+    const std::string rest = c.substr(dot + 1);
+    static const std::map<std::string, std::string> local = {
+        {"ln1.weight", "attn_norm.weight"}, {"ln1.bias", "attn_norm.bias"}, {"ln2.weight", "attn_norm_2.weight"}, {"ln2.bias", "attn_norm_2.bias"},
+        {"att.receptance.weight", "time_mix_receptance.weight"}, {"att.key.weight", "time_mix_key.weight"},
+        {"att.value.weight", "time_mix_value.weight"}, {"att.output.weight", "time_mix_output.weight"},
+        {"att.ln_x.weight", "time_mix_ln.weight"}, {"att.ln_x.bias", "time_mix_ln.bias"},
+        {"ffn.x_k", "channel_mix_lerp_k.weight"}, {"ffn.key.weight", "channel_mix_key.weight"}, {"ffn.value.weight", "channel_mix_value.weight"}};
+    if (auto it = local.find(rest); it != local.end()) return {layer + it->second};
+    static const std::string mixes = "rwkvag";
+    if (rest.size() == 7 && rest.compare(0, 6, "att.x_") == 0 && mixes.find(rest[6]) != std::string::npos)
+      return {layer + "time_mix_lerp_fused.weight", false, static_cast<int>(mixes.find(rest[6]))};
+    if (rest.compare(0, 4, "att.") != 0) return {layer + rest};
+    Located at{layer + "time_mix_" + rest.substr(4) + ".weight"};
+    if (rest == "att.r_k") at.shape = heads_shape(t.find(at.file_name), t);
+    return at;
+  }
+
+ private:
+  // [C / N, N] for a flattened r_k, N being the file's rwkv7.wkv.head_size; empty (so the shape check names the
+  // tensor) when the key is missing or does not divide the tensor.
+  static Shape heads_shape(const TensorView* r_k, const TensorTable& t) {
+    auto it = t.metadata.find("rwkv7.wkv.head_size");
+    if (!r_k || r_k->shape.size() != 1 || it == t.metadata.end() || it->second.kind != MetaValue::Kind::integer) return {};
+    const std::int64_t n = it->second.integer, c = r_k->shape[0];
+    if (n < 1 || c % n != 0) return {};
+    return {c / n, n};
+  }
+};
+
 // The scheme a table's names follow, or an error naming the file.
 inline std::unique_ptr<NamingScheme> detect_naming(const TensorTable& t) {
+  if (t.format() == "gguf") {
+    auto arch = t.metadata.find("general.architecture");
+    const std::string name = arch != t.metadata.end() && arch->second.kind == MetaValue::Kind::string ? arch->second.text : "(none)";
+    if (name != "rwkv7") fail(Errc::config, t.file() + ": GGUF general.architecture is " + in_quotes(name) + "; only \"rwkv7\" is supported");
+  }
   if (RwkvLmNames::recognizes(t)) return std::make_unique<RwkvLmNames>();
   if (FlaNames::recognizes(t)) return std::make_unique<FlaNames>();
-  fail(Errc::missing_tensor, t.file() + ": not an RWKV-7 model: it has neither 'emb.weight' (RWKV-LM) nor 'model.embeddings.weight' (fla/HF)");
+  if (GgufNames::recognizes(t)) return std::make_unique<GgufNames>();
+  fail(Errc::missing_tensor, t.file() + ": not an RWKV-7 model: it has none of 'emb.weight' (RWKV-LM), 'model.embeddings.weight' (fla/HF) or 'token_embd.weight' (GGUF)");
 }
 
 }  // namespace rwkv7::detail

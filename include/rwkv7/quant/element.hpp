@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "blocks.hpp"
 #include "int8.hpp"
 #include "widen.hpp"
 
@@ -17,8 +18,11 @@ inline float element(const std::byte* data, DType t, std::size_t i) {
     case DType::bf16: return LoadBF16::at(data, i);
     case DType::f16: return LoadF16::at(data, i);
     case DType::q8: return LoadQ8::at(data, i);  // unscaled: only the kernels know the row scales
-    case DType::q8_0:
-    case DType::q4_0:
+    case DType::q8_0: return LoadBlocks<BlockQ8_0>::at(data, i);
+    case DType::q4_0: return LoadBlocks<BlockQ4_0>::at(data, i);
+    case DType::q4_1: return LoadBlocks<BlockQ4_1>::at(data, i);
+    case DType::q5_0: return LoadBlocks<BlockQ5_0>::at(data, i);
+    case DType::q5_1: return LoadBlocks<BlockQ5_1>::at(data, i);
     case DType::unsupported: break;
   }
   return 0.0f;  // bind_weights refuses unsupported tensors before any element is read

@@ -16,8 +16,9 @@ namespace rwkv7 {
 inline void quantize_int8(ModelWeights& m) {
   const std::vector<Linear*> order = large_matrices(m);
   auto aligned = [](std::size_t n) { return (n + 63) / 64 * 64; };
-  // A variant binds only its own matrices; the others stay empty.
-  auto converts = [](const Linear& L) { return L.w.data && !L.transposed && L.w.dtype != DType::q8; };
+  // A variant binds only its own matrices; the others stay empty. Matrices already in a block encoding (GGUF
+  // Q8_0, Q4_0, …) are used as stored: requantizing them would only add a second rounding.
+  auto converts = [](const Linear& L) { return L.w.data && !L.transposed && L.w.dtype != DType::q8 && !is_block_encoding(L.w.dtype); };
   // Each matrix's bytes are padded to whole blocks of kInt8PackRows rows, so a backend can repack it in place.
   auto matrix_bytes = [&](const Linear& L) {
     const auto padded_rows = (static_cast<std::size_t>(L.out) + detail::kInt8PackRows - 1) / detail::kInt8PackRows * detail::kInt8PackRows;
@@ -47,13 +48,13 @@ inline void quantize_int8(ModelWeights& m) {
       detail::fail(Errc::format, m.table.file() + ": tensor " + detail::in_quotes(L->w.name) + ": row " + std::to_string(done) +
                                      " holds a NaN or an infinity; it cannot be quantized");
     if (L->w.data != m.emb.data)  // a head tied to the embedding leaves the embedding in use
-      m.table.release(L->w.data, rows * cols * dtype_size(L->w.dtype));  // the int8 copy replaces it
+      m.table.release(L->w.data, encoded_bytes(L->w.dtype, rows * cols));  // the int8 copy replaces it
     L->w.dtype = DType::q8;
     L->w.data = reinterpret_cast<const std::byte*>(q);
     L->row_scale = scale;
   }
   m.owned.push_back(storage);
-  m.config.dtype = "int8";
+  if (total > 0) m.config.dtype = "int8";
 }
 
 }  // namespace rwkv7

@@ -98,7 +98,7 @@ class CpuWith {
           const std::size_t c = segments[s].first + j;
           const Token t = requests[owner[s]].tokens[done[owner[s]] + j];
           const TensorView& emb = weights_->emb;
-          const std::byte* row = emb.data + static_cast<std::size_t>(t) * C * dtype_size(emb.dtype);
+          const std::byte* row = emb.data + static_cast<std::size_t>(t) * encoded_bytes(emb.dtype, C);
           for (std::size_t i = 0; i < C; ++i) xn[c * C + i] = detail::element(row, emb.dtype, i);
           if (c_.arch.embedding_norm) block_norm(xn + c * C, ln0_, x + c * C);
           else std::copy(xn + c * C, xn + (c + 1) * C, x + c * C);
