@@ -80,6 +80,27 @@ inline void check_inside(const rwkv7::TensorTable& table, const std::byte* p, st
   bug(what + ": view of " + std::to_string(n) + " bytes lies outside every file of the table");
 }
 
+inline std::uint64_t view_bytes(const rwkv7::TensorView& t, std::size_t elem);
+inline std::size_t element_size(const rwkv7::TensorView& t);
+
+// Bytes of a view as its dtype encodes it (ggml blocks: 32 elements of the last dimension a block).
+inline std::uint64_t encoded_view_bytes(const rwkv7::TensorView& t) {
+  const rwkv7::Encoding e = rwkv7::encoding(t.dtype);
+  if (e.block_elements == 1) return view_bytes(t, e.block_bytes);
+  if (t.shape.empty() || t.shape.back() % static_cast<std::int64_t>(e.block_elements) != 0)
+    bug("tensor '" + t.name + "' of " + rwkv7::dtype_name(t.dtype) + " has rows of partial blocks: " + rwkv7::shape_str(t.shape));
+  rwkv7::TensorView blocks = t;
+  blocks.shape.back() /= static_cast<std::int64_t>(e.block_elements);
+  return view_bytes(blocks, e.block_bytes);
+}
+
+// Bytes of a tensor as its file spelled the dtype (safetensors "F32", torch "FloatStorage", a GGUF type; an
+// encoding the library does not read has no size it knows: 0).
+inline std::uint64_t file_tensor_bytes(const rwkv7::TensorTable& table, const rwkv7::TensorView& t) {
+  if (table.format() == "gguf") return t.dtype == rwkv7::DType::unsupported ? 0 : encoded_view_bytes(t);
+  return view_bytes(t, element_size(t));
+}
+
 // Bytes per element of a tensor as its file spelled the dtype (safetensors "F32", torch "FloatStorage").
 inline std::size_t element_size(const rwkv7::TensorView& t) {
   if (std::size_t n = rwkv7::detail::safetensors_elem_size(t.source_dtype)) return n;
@@ -100,7 +121,7 @@ inline std::uint64_t view_bytes(const rwkv7::TensorView& t, std::size_t elem) {
 
 // Every tensor of a table: numel x element size bytes inside the file.
 inline void touch_table(const rwkv7::TensorTable& table) {
-  for (const auto& t : table.tensors()) check_inside(table, t.data, view_bytes(t, element_size(t)), "tensor '" + t.name + "'");
+  for (const auto& t : table.tensors()) check_inside(table, t.data, file_tensor_bytes(table, t), "tensor '" + t.name + "'");
 }
 
 // Every view bind_weights made (fused rows included): shape x dtype size bytes inside the file. Matrices
@@ -108,7 +129,7 @@ inline void touch_table(const rwkv7::TensorTable& table) {
 inline void touch_weights(const rwkv7::ModelWeights& m) {
   auto view = [&](const rwkv7::TensorView& t) {
     if (!t.data) return;
-    const std::uint64_t n = view_bytes(t, rwkv7::dtype_size(t.dtype));
+    const std::uint64_t n = encoded_view_bytes(t);
     if (t.dtype == rwkv7::DType::q8) touch(t.data, static_cast<std::size_t>(n));
     else check_inside(m.table, t.data, n, "weight '" + t.name + "'");
   };

@@ -21,6 +21,9 @@ struct Fixture {
   std::vector<std::size_t> at;
   std::vector<float> ref;  // one row of vocab logits per entry of `at`
   nlohmann::json config;
+  // Large matrices in a ggml block encoding (GGUF Q8_0, Q4_0, …): used as stored, so int8 quantization and int8
+  // activations leave them alone (tests/test_gguf.cpp checks that).
+  bool block_encoded() const { return dtype.rfind("q", 0) == 0; }
 };
 
 inline std::vector<Fixture> fixtures() {

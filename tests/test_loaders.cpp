@@ -59,7 +59,7 @@ TEST_CASE("a wrong shape names the tensor, the expected and the found shape") {
 TEST_CASE("an unsupported dtype is named") {
   auto es = fixture_entries();
   find(es, "blocks.0.ffn.key.weight").dtype = "I32";
-  expect_error(write_safetensors(es), rwkv7::Errc::dtype, {"'blocks.0.ffn.key.weight'", "I32", "expected fp32, fp16 or bf16"});
+  expect_error(write_safetensors(es), rwkv7::Errc::dtype, {"'blocks.0.ffn.key.weight'", "I32", "expected fp32, fp16, bf16 or"});
 }
 
 TEST_CASE("inconsistent heads are a config error") {

@@ -188,6 +188,10 @@ def generate(a):
         with open(os.path.join(a.out, "config.json"), "w") as f:
             json.dump(fla_config(a), f, indent=2)
             f.write("\n")
+    elif a.format == "gguf":
+        import gguf_io
+        types = dict(item.split("=") for item in a.gguf_types.split(",")) if a.gguf_types else {}
+        gguf_io.write_gguf(a.out, sd, a.dtype, types)
     else:
         if a.fused_xx:
             raise SystemExit("--fused-xx applies to fla naming only")
@@ -199,9 +203,11 @@ def parse_args(argv=None):
     ap.add_argument("--out", required=True, help="file (rwkvlm) or directory (fla)")
     ap.add_argument("--shape", choices=sorted(PRESETS), help="preset; overrides shape/dtype/format")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--format", choices=["pth", "safetensors"], default="pth")
+    ap.add_argument("--format", choices=["pth", "safetensors", "gguf"], default="pth")
     ap.add_argument("--naming", choices=["rwkvlm", "fla"], default="rwkvlm")
-    ap.add_argument("--dtype", choices=["bf16", "fp16", "fp32"], default="bf16")
+    ap.add_argument("--dtype", choices=["bf16", "fp16", "fp32", "f32", "f16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1"],
+                    default="bf16", help="gguf: the large matrices' type (f32, f16, bf16 or a ggml block type)")
+    ap.add_argument("--gguf-types", default="", help="gguf: per-tensor types, e.g. att.key.weight=q4_1,head.weight=q8_0")
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--width", type=int, default=64)
     ap.add_argument("--head-size", type=int, default=32)

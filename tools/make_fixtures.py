@@ -25,7 +25,7 @@ import gen_prwkv_checkpoint  # noqa: E402
 import prwkv7_ref  # noqa: E402
 import rwkv7_ref  # noqa: E402
 
-SIZE_LIMIT = 9_500_000  # bytes for the whole fixtures folder
+SIZE_LIMIT = 9_800_000  # bytes for the whole fixtures folder
 SEQ_LEN = 260
 AT = [0, 1, 259]
 
@@ -50,6 +50,16 @@ FIXTURES = [
     ("x070_vocab65536", "x070_vocab65536.pth",
      dict(format="pth", naming="rwkvlm", dtype="fp16", layers=2, width=8, head_size=8,
           ffn=32, vocab=65536, layer0_v="present", seed=106), [0, 259]),
+    # llama.cpp GGUF (gguf_io.py): ggml block types read as stored; the reference dequantizes the same blocks.
+    ("gguf_q8_0", "gguf_q8_0.gguf",
+     dict(format="gguf", dtype="q8_0", layers=2, width=64, head_size=32, ffn=128, vocab=256, dw=32, da=32, dv=32,
+          dg=32, seed=107)),
+    ("gguf_q4_q5_mix", "gguf_q4_q5_mix.gguf",
+     dict(format="gguf", dtype="q4_0", layers=2, width=64, head_size=32, ffn=96, vocab=256, dw=8, da=32, dv=8,
+          dg=16, gguf_types="att.key.weight=q4_1,att.value.weight=q5_0,att.output.weight=q5_1,"
+          "ffn.value.weight=q5_1,head.weight=q8_0,emb.weight=f16,att.a1=q4_1,att.a2=q5_0", seed=108)),
+    ("gguf_bf16", "gguf_bf16.gguf",
+     dict(format="gguf", dtype="bf16", layers=1, width=64, head_size=64, ffn=128, vocab=256, seed=109)),
 ]
 
 # PRWKV cxa076 fixtures (gen_prwkv_checkpoint.py, reference prwkv7_ref.py): key/value heads H/2, H/4 and H; head
@@ -112,7 +122,7 @@ def main():
         manifest.append({
             "name": name, "model": model_rel, "tokens": tokens, "at": at,
             "ref": name + ".ref.f32",
-            "dtype": a.dtype, "format": a.format, "naming": a.naming, "arch": "x070",
+            "dtype": a.dtype, "format": a.format, "naming": "llama.cpp" if a.format == "gguf" else a.naming, "arch": "x070",
             "layer0_v": a.naming == "rwkvlm" and a.layer0_v == "present",
             "fused_xx": bool(a.fused_xx),
             "group_norm_eps": model.gn_eps,

@@ -27,6 +27,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_checkpoint  # noqa: E402
 import gen_prwkv_checkpoint  # noqa: E402
+import gguf_io  # noqa: E402
 
 FILE_LIMIT = 12 * 1024
 CORPUS_LIMIT = 100 * 1024
@@ -148,6 +149,41 @@ def sharded_input(weight_map, a, b, extra_index=None):
     index.update(extra_index or {})
     text = json.dumps(index).encode()
     return struct.pack("<H", len(text)) + text + struct.pack("<I", len(a)) + a + b
+
+
+def gguf_bytes(weights, matrix_type, types=None, tokens=None):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "m.gguf")
+        gguf_io.write_gguf(path, weights, matrix_type, types, tokens)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def gguf_tokens_only(pieces, types):
+    """A GGUF with a token list and one tensor: the tokenizer path without a model."""
+    meta = [gguf_io.kv("general.architecture", gguf_io.GGUF_STRING, "rwkv7"),
+            gguf_io.kv("tokenizer.ggml.model", gguf_io.GGUF_STRING, "rwkv"),
+            gguf_io.kv("tokenizer.ggml.tokens", gguf_io.GGUF_ARRAY, (gguf_io.GGUF_STRING, pieces)),
+            gguf_io.kv("tokenizer.ggml.token_type", gguf_io.GGUF_ARRAY, (gguf_io.GGUF_INT32, types))]
+    info = gguf_io.gguf_string("token_embd.weight") + struct.pack("<I2QIQ", 2, 32, 1, 0, 0)
+    out = b"GGUF" + struct.pack("<IQQ", 3, 1, len(meta)) + b"".join(meta) + info
+    out += b"\0" * ((-len(out)) % 32)
+    return out + np.arange(32, dtype="<f4").tobytes()
+
+
+def gguf_corpus():
+    """GGUF seeds: block types need rows of 32, so these models are 32 wide (2 heads of 16, ffn 32)."""
+    def weights(layers, seed):
+        return gen_checkpoint.make_weights(seed, layers, 32, 16, 32, V, RANK, RANK, RANK, RANK)
+    pieces = ["<s>"] + [repr(bytes([b]))[2:-1] for b in range(256)] + ["\\n\\n", "ab\\'"] + ["[PAD0]"]
+    types = [3] + [1] * 258 + [5]
+    return {
+        "l1_q4_0.gguf": gguf_bytes(weights(1, 21), "q4_0", {"vectors": "f16"}),
+        "l1_mixed.gguf": gguf_bytes(weights(1, 22), "q4_0", {"att.receptance.weight": "q8_0", "att.key.weight": "q5_1",
+                                                             "att.value.weight": "q4_1", "ffn.value.weight": "q5_0",
+                                                             "emb.weight": "bf16", "vectors": "f16"}),
+        "tokens_only.gguf": gguf_tokens_only(pieces, types),
+    }
 
 
 def sharded_corpus(tensors, dtype):
@@ -340,6 +376,8 @@ def build():
         "config_hybrid.bin": with_config(config_json(1, attn={"layers": [0]}), fla_l1_fp16),
     }
     corpora["sharded"] = sharded_corpus(l1, "fp32")
+    corpora["gguf"] = gguf_corpus()
+    corpora["model"]["gguf_l1_mixed.gguf"] = corpora["gguf"]["l1_mixed.gguf"]
     corpora["zip"] = {
         "rwkvlm_l1_bf16.pth": pth_l1_bf16,
         "misc.pth": misc,

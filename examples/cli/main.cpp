@@ -66,9 +66,10 @@ const char* kUsage =
     "logits, generate, chat and bench take --threads N (results do not depend on it).\n"
     "SAMPLING: [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--presence-penalty X] [--frequency-penalty X]\n"
     "          [--penalty-decay D] [--seed S]\n"
-    "M: a .pth, a .safetensors, or an HF folder with model.safetensors.\n"
+    "M: a .pth, a .safetensors, a llama.cpp .gguf, or an HF folder with model.safetensors (or its shards' index).\n"
     "T: rwkv_vocab_v20230424.txt (World), or a Hugging Face tokenizer.json or its folder (Qwen, for PRWKV-7 models);\n"
-    "   --vocab V is the same option. A model with a 256-token vocabulary needs none (bytes).\n"
+    "   --vocab V is the same option. A GGUF model that carries its tokenizer, or one with a 256-token vocabulary\n"
+    "   (bytes), needs none.\n"
     "C: a chat template, world or qwen; chat defaults to the one the tokenizer implies (tokenizer_config.json beside\n"
     "   a tokenizer.json), and to the template's suggested sampling. generate --template wraps P as one user turn.\n";
 
@@ -211,11 +212,13 @@ std::optional<std::string> tokenizer_path(const Args& a) {
   return std::nullopt;
 }
 
-// The tokenizer file given (World vocabulary or tokenizer.json), else bytes for a 256-token model.
+// The tokenizer file given (World vocabulary or tokenizer.json), else the one the model file carries (GGUF),
+// else bytes for a 256-token model.
 std::unique_ptr<rwkv7::Tokenizer> tokenizer_for(const Args& a, const Model& model) {
   std::unique_ptr<rwkv7::Tokenizer> t;
   if (auto path = tokenizer_path(a)) {
     t = rwkv7::load_tokenizer(*path);
+  } else if ((t = rwkv7::embedded_tokenizer(model.weights().table))) {
   } else if (model.vocab_size() == 256) {
     t = std::make_unique<rwkv7::ByteTokenizer>();
   } else {
@@ -486,7 +489,7 @@ std::uint64_t sum_words(const std::uint64_t* p, std::size_t n) {
 std::vector<std::span<const std::byte>> decode_weights(const rwkv7::ModelWeights& w) {
   std::vector<std::span<const std::byte>> ranges;
   auto add = [&](const rwkv7::Linear& m) {
-    if (m.w.data) ranges.emplace_back(m.w.data, static_cast<std::size_t>(m.w.numel()) * rwkv7::dtype_size(m.w.dtype));
+    if (m.w.data) ranges.emplace_back(m.w.data, m.w.bytes());
   };
   for (const auto& L : w.layers)
     for (const rwkv7::Linear* m : {&L.att.receptance, &L.att.key, &L.att.value, &L.att.output, &L.att.w1, &L.att.w2, &L.att.a1, &L.att.a2,
@@ -585,7 +588,7 @@ class StreamingProbe {
 
 // Bytes one decode step reads: its matrices (decode_weights) and one embedding row.
 double bytes_per_token(const rwkv7::ModelWeights& w, const std::vector<std::span<const std::byte>>& matrices) {
-  double total = static_cast<double>(w.emb.numel()) * static_cast<double>(rwkv7::dtype_size(w.emb.dtype)) / static_cast<double>(w.config.vocab_size);
+  double total = static_cast<double>(w.emb.bytes()) / static_cast<double>(w.config.vocab_size);
   for (const auto& range : matrices) total += static_cast<double>(range.size());
   return total;
 }

@@ -14,6 +14,7 @@
 #include "model.hpp"
 #include "state.hpp"
 #include "state_io.hpp"
+#include "tokenizer/gguf_tokenizer.hpp"
 #include "tokenizer/tokenizer.hpp"
 #include "tokenizer/utf8_stream.hpp"
 #include "tokenizer/world_tokenizer.hpp"

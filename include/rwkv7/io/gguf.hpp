@@ -165,6 +165,7 @@ inline void gguf_model_facts(TensorTable& table) {
                                                              {"rwkv7.block_count", "num_hidden_layers"},
                                                              {"rwkv7.wkv.head_size", "head_dim"},
                                                              {"rwkv7.feed_forward_length", "intermediate_size"},
+                                                             {"rwkv7.attention.value_residual_mix_lora_rank", "v_low_rank_dim"},
                                                              {"rwkv7.attention.layer_norm_epsilon", "layer_norm_eps"}};
   for (const auto& [gguf, ours] : keys) {
     auto it = table.metadata.find(gguf);

@@ -52,8 +52,6 @@ inline Encoding encoding(DType t) {
   return {1, 2};
 }
 inline bool is_block_encoding(DType t) { return encoding(t).block_elements > 1; }
-// Bytes of one element of a plain (unblocked) encoding.
-inline std::size_t dtype_size(DType t) { return encoding(t).block_bytes; }
 // Bytes of n consecutive elements starting at a block boundary (a row: readers require rows of whole blocks).
 inline std::size_t encoded_bytes(DType t, std::size_t n) {
   const Encoding e = encoding(t);

@@ -59,6 +59,9 @@ inline void block_tile(const std::byte* const* rows, const float* const* xs, std
   RWKV7_UNROLL
   for (auto& a : acc) a = Floats(0.0f);
   for (std::size_t k = 0; k < blocks; ++k) {
+    // Decoding streams consecutive rows R at a time, which the hardware prefetcher does not follow: the same
+    // bytes kPrefetchTiles tiles further on are hinted as each block is summed (see simd_dot.hpp).
+    if constexpr (C == 1) prefetch_ahead(rows[0], R * blocks * Block::kBytes, R * k * Block::kBytes, R * Block::kBytes);
     Floats w[R][kBlockVectors];
     RWKV7_UNROLL
     for (std::size_t r = 0; r < R; ++r) widen_block<Block>(rows[r] + k * Block::kBytes, w[r]);

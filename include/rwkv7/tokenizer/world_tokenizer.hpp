@@ -113,7 +113,12 @@ class WorldTokenizer : public TrieTokenizer {
       if (!pieces[id].empty()) bad("token id " + std::to_string(id) + " appears twice");
       pieces[id] = bytes;
     }
-    if (pieces.size() < 257) detail::fail(Errc::vocab, name + ": holds " + std::to_string(pieces.size() - 1) + " tokens; not a World vocabulary");
+    return from_pieces(std::move(pieces), name);
+  }
+
+  // Token bytes by id (id 0 and ids with no text empty), as another file keeps them (a GGUF's token list).
+  static WorldTokenizer from_pieces(std::vector<std::string> pieces, const std::string& name) {
+    if (pieces.size() < 257) detail::fail(Errc::vocab, name + ": holds " + std::to_string(pieces.empty() ? 0 : pieces.size() - 1) + " tokens; not a World vocabulary");
     return WorldTokenizer(std::move(pieces));
   }
 
