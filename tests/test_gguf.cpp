@@ -121,16 +121,16 @@ void expect_error(const std::string& bytes, std::vector<std::string> fragments) 
 
 }  // namespace
 
-TEST_CASE("GGUF fixtures: llama.cpp names, the mixed file holds every block encoding, and a rebuilt file loads") {
+TEST_CASE("GGUF fixtures: llama.cpp names, the fixtures hold every block encoding, and a rebuilt file loads") {
   std::set<rwkv7::DType> seen;
-  for (const char* name : {"gguf_q8_0.gguf", "gguf_q4_q5_mix.gguf", "gguf_bf16.gguf"}) {
+  for (const char* name : {"gguf_q8_0.gguf", "gguf_q4_q5_mix.gguf", "gguf_k_quants.gguf", "gguf_bf16.gguf"}) {
     auto model = rwkv7::Model::load(fixture(name));
     CHECK(model.config().format == "gguf");
     CHECK(model.config().naming == "llama.cpp");
     for (const auto& t : model.weights().table.tensors()) seen.insert(t.dtype);
   }
-  for (auto t : {rwkv7::DType::q8_0, rwkv7::DType::q4_0, rwkv7::DType::q4_1, rwkv7::DType::q5_0, rwkv7::DType::q5_1, rwkv7::DType::bf16,
-                 rwkv7::DType::f16, rwkv7::DType::f32})
+  for (auto t : {rwkv7::DType::q8_0, rwkv7::DType::q4_0, rwkv7::DType::q4_1, rwkv7::DType::q5_0, rwkv7::DType::q5_1, rwkv7::DType::q4_k,
+                 rwkv7::DType::q5_k, rwkv7::DType::q6_k, rwkv7::DType::bf16, rwkv7::DType::f16, rwkv7::DType::f32})
     CHECK_MESSAGE(seen.count(t) == 1, rwkv7::dtype_name(t));
   // The builder's copy gives the fixture's logits: the failures below come from the edits.
   const std::string bytes = rebuilt([](GgufBuilder&) {});
@@ -181,8 +181,8 @@ TEST_CASE("hostile GGUF files fail naming the file, the tensor or key, and what 
                {"blk.1.channel_mix_value.weight", "whole blocks of 32"});
   expect_error(rebuilt([](GgufBuilder& b) { tensor(b, "blk.0.time_mix_value.weight").ne = {64, 64, 1, 1, 1}; }),
                {"blk.0.time_mix_value.weight", "5 dimensions"});
-  expect_error(rebuilt([](GgufBuilder& b) { tensor(b, "blk.0.time_mix_receptance.weight").type = 12; }),
-               {"blk.0.time_mix_receptance.weight", "GGUF Q4_K", "not supported"});
+  expect_error(rebuilt([](GgufBuilder& b) { tensor(b, "blk.0.time_mix_receptance.weight").type = 16; }),
+               {"blk.0.time_mix_receptance.weight", "GGUF IQ2_XXS", "not supported"});
   expect_error(rebuilt([](GgufBuilder& b) { b.text("general.architecture", "arwkv7"); }), {"arwkv7", "rwkv7"});
   expect_error(rebuilt([](GgufBuilder& b) { b.u32("rwkv7.block_count", 3); }), {"num_hidden_layers = 3", "layers = 2"});
   expect_error(rebuilt([](GgufBuilder& b) { b.key("bad", 13, ""); }), {"bad", "unknown GGUF value type 13"});

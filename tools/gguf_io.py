@@ -3,17 +3,20 @@
 Why it exists: the C++ GGUF reader and block kernels are tested against this independent implementation. It
 writes checkpoints with RWKV-LM names as GGUF (llama.cpp's tensor names, ggml dimension order, fused token-shift
 mixes, LoRA factors stored [out, in], layer 0's value LoRA replaced by copies of a0/a1/a2) with any mix of the
-types F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 (blocks quantized as ggml's reference quantizers do), and reads
-such a file back as RWKV-LM names in float64, dequantizing the blocks (q*d, or q*d + m) for rwkv7_ref.py.
+types F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 (blocks quantized as ggml's reference quantizers do) and Q4_K,
+Q5_K, Q6_K (valid blocks from a plain min/max search, not ggml's optimizing quantizer), and reads such a file back
+as RWKV-LM names in float64, dequantizing the blocks as ggml's formulas say, for rwkv7_ref.py.
 """
 import struct
 
 import numpy as np
 
 GGUF_UINT32, GGUF_INT32, GGUF_FLOAT32, GGUF_STRING, GGUF_ARRAY = 4, 5, 6, 8, 9
-GGML_TYPE = {"f32": 0, "f16": 1, "q4_0": 2, "q4_1": 3, "q5_0": 6, "q5_1": 7, "q8_0": 8, "bf16": 30}
+GGML_TYPE = {"f32": 0, "f16": 1, "q4_0": 2, "q4_1": 3, "q5_0": 6, "q5_1": 7, "q8_0": 8, "q4_k": 12, "q5_k": 13,
+             "q6_k": 14, "bf16": 30}
 TYPE_NAME = {v: k for k, v in GGML_TYPE.items()}
-BLOCK_BYTES = {"q8_0": 34, "q4_0": 18, "q4_1": 20, "q5_0": 22, "q5_1": 24}
+BLOCK_BYTES = {"q8_0": 34, "q4_0": 18, "q4_1": 20, "q5_0": 22, "q5_1": 24, "q4_k": 144, "q5_k": 176, "q6_k": 210}
+BLOCK_ELEMENTS = {k: 256 if k.endswith("_k") else 32 for k in BLOCK_BYTES}
 ALIGN = 32
 MIX = "rwkvag"
 LORA = ["w1", "w2", "a1", "a2", "v1", "v2", "g1", "g2"]
@@ -29,8 +32,95 @@ def bf16_bits(a):
     return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
 
 
+def f16(v):
+    return np.asarray(v, dtype=np.float64).astype(np.float16)
+
+
+def quantize_k(a, kind):
+    """Q4_K / Q5_K / Q6_K blocks of 256: scales from each part's range (valid, not optimal)."""
+    x = np.ascontiguousarray(a, dtype=np.float32).reshape(-1, 256).astype(np.float64)
+    n = x.shape[0]
+    if kind == "q6_k":
+        g = x.reshape(n, 16, 16)
+        s = np.abs(g).max(axis=2) / 31.0
+        d = f16(s.max(axis=1) / 127.0).astype(np.float64)
+        sc = np.clip(np.round(np.divide(s, d[:, None], out=np.zeros_like(s), where=d[:, None] != 0)), -128, 127)
+        step = d[:, None] * sc
+        q = np.clip(np.round(np.divide(g, step[:, :, None], out=np.zeros_like(g), where=step[:, :, None] != 0)), -32, 31)
+        q = (q.astype(np.int64) + 32).reshape(n, 256)
+        ql, qh = np.zeros((n, 128), np.uint8), np.zeros((n, 64), np.uint8)
+        for half in range(2):
+            for grp in range(4):
+                part = q[:, 128 * half + 32 * grp: 128 * half + 32 * grp + 32]
+                lo = ql[:, 64 * half + 32 * (grp % 2): 64 * half + 32 * (grp % 2) + 32]
+                lo |= ((part & 15) << (grp // 2 * 4)).astype(np.uint8)
+                qh[:, 32 * half: 32 * half + 32] |= (((part >> 4) & 3) << (2 * grp)).astype(np.uint8)
+        return np.concatenate([ql, qh, sc.astype(np.int8).view(np.uint8), f16(d).view(np.uint8).reshape(n, 2)], axis=1).tobytes()
+    levels = 15 if kind == "q4_k" else 31
+    p = x.reshape(n, 8, 32)
+    lo = np.minimum(p.min(axis=2), 0.0)
+    scale = (p.max(axis=2) - lo) / levels
+    d = f16(scale.max(axis=1) / 63.0).astype(np.float64)
+    dmin = f16((-lo).max(axis=1) / 63.0).astype(np.float64)
+    sc = np.clip(np.ceil(np.divide(scale, d[:, None], out=np.zeros_like(scale), where=d[:, None] != 0)), 0, 63).astype(np.int64)
+    m = np.clip(np.ceil(np.divide(-lo, dmin[:, None], out=np.zeros_like(lo), where=dmin[:, None] != 0)), 0, 63).astype(np.int64)
+    step, base = d[:, None] * sc, -(dmin[:, None] * m)
+    q = np.clip(np.round(np.divide(p - base[:, :, None], step[:, :, None], out=np.zeros_like(p), where=step[:, :, None] != 0)), 0, levels)
+    q = q.astype(np.int64)
+    packed = np.zeros((n, 12), np.int64)
+    packed[:, 0:4] = (sc[:, 0:4] & 63) | ((sc[:, 4:8] >> 4) << 6)
+    packed[:, 4:8] = (m[:, 0:4] & 63) | ((m[:, 4:8] >> 4) << 6)
+    packed[:, 8:12] = (sc[:, 4:8] & 15) | ((m[:, 4:8] & 15) << 4)
+    qs = np.zeros((n, 128), np.int64)
+    for part in range(8):
+        qs[:, 32 * (part // 2): 32 * (part // 2) + 32] |= (q[:, part] & 15) << (part % 2 * 4)
+    parts = [f16(d).view(np.uint8).reshape(n, 2), f16(dmin).view(np.uint8).reshape(n, 2), packed.astype(np.uint8)]
+    if kind == "q5_k":
+        qh = np.zeros((n, 32), np.int64)
+        for part in range(8):
+            qh |= ((q[:, part] >> 4) & 1) << part
+        parts.append(qh.astype(np.uint8))
+    parts.append(qs.astype(np.uint8))
+    return np.concatenate(parts, axis=1).tobytes()
+
+
+def dequantize_k(b, kind):
+    """ggml's dequantize_row_q4_K / q5_K / q6_K, in float64."""
+    n = b.shape[0]
+    out = np.zeros((n, 256))
+    if kind == "q6_k":
+        ql, qh, sc = b[:, :128].astype(np.int64), b[:, 128:192].astype(np.int64), b[:, 192:208].view(np.int8).astype(np.float64)
+        d = b[:, 208:210].copy().view(np.float16).astype(np.float64)
+        for half in range(2):
+            for l in range(32):
+                h = qh[:, 32 * half + l]
+                q = [(ql[:, 64 * half + l] & 15) | ((h & 3) << 4), (ql[:, 64 * half + l + 32] & 15) | (((h >> 2) & 3) << 4),
+                     (ql[:, 64 * half + l] >> 4) | (((h >> 4) & 3) << 4), (ql[:, 64 * half + l + 32] >> 4) | (((h >> 6) & 3) << 4)]
+                for grp in range(4):
+                    out[:, 128 * half + 32 * grp + l] = d[:, 0] * sc[:, 8 * half + l // 16 + 2 * grp] * (q[grp] - 32)
+        return out.reshape(-1)
+    d = b[:, 0:2].copy().view(np.float16).astype(np.float64)[:, 0]
+    dmin = b[:, 2:4].copy().view(np.float16).astype(np.float64)[:, 0]
+    s = b[:, 4:16].astype(np.int64)
+    qh = b[:, 16:48].astype(np.int64) if kind == "q5_k" else None
+    qs = b[:, 48:].astype(np.int64) if kind == "q5_k" else b[:, 16:].astype(np.int64)
+    for part in range(8):
+        if part < 4:
+            sc, m = s[:, part] & 63, s[:, part + 4] & 63
+        else:
+            sc = (s[:, part + 4] & 15) | ((s[:, part - 4] >> 6) << 4)
+            m = (s[:, part + 4] >> 4) | ((s[:, part] >> 6) << 4)
+        q = (qs[:, 32 * (part // 2): 32 * (part // 2) + 32] >> (part % 2 * 4)) & 15
+        if qh is not None:
+            q = q + ((qh >> part) & 1) * 16
+        out[:, 32 * part: 32 * part + 32] = (d * sc)[:, None] * q - (dmin * m)[:, None]
+    return out.reshape(-1)
+
+
 def quantize(a, kind):
-    """ggml's reference block quantizers (ggml-quants.c) over rows of 32-element blocks."""
+    """ggml's reference block quantizers (ggml-quants.c) over rows of 32-element blocks; K-quants: quantize_k."""
+    if kind.endswith("_k"):
+        return quantize_k(a, kind)
     x = np.ascontiguousarray(a, dtype=np.float32).reshape(-1, 32).astype(np.float64)
     n = x.shape[0]
     if kind == "q8_0":
@@ -67,7 +157,9 @@ def quantize(a, kind):
 
 def dequantize(raw, kind, count):
     """Blocks back to float64 weights: q*d, or q*d + m."""
-    b = np.frombuffer(raw, np.uint8).reshape(count // 32, BLOCK_BYTES[kind])
+    b = np.frombuffer(raw, np.uint8).reshape(count // BLOCK_ELEMENTS[kind], BLOCK_BYTES[kind])
+    if kind.endswith("_k"):
+        return dequantize_k(b, kind)
     d = b[:, 0:2].copy().view(np.float16).astype(np.float64)
     if kind == "q8_0":
         return (b[:, 2:].view(np.int8).astype(np.float64) * d).reshape(-1)
@@ -143,7 +235,7 @@ def gguf_tensors(sd, matrix_type, types=None):
             default = "f32" if n[0] == "w" else matrix_type     # the converter keeps w1/w2 in fp32
             kind = pick("att." + n, default)
             lora = np.ascontiguousarray(att(source).T)           # RWKV-LM [in, out] -> [out, in]
-            if kind in BLOCK_BYTES and lora.shape[1] % 32:
+            if kind in BLOCK_BYTES and lora.shape[1] % BLOCK_ELEMENTS[kind]:
                 kind = "f32"
             out.append((b + "time_mix_" + n + ".weight", lora, kind))
         for ours, theirs in MATRICES.items():
@@ -256,7 +348,7 @@ def read_gguf(path):
         shape = tuple(reversed(ne))
         at = start + offset
         if kind in BLOCK_BYTES:
-            raw = data[at:at + count // 32 * BLOCK_BYTES[kind]]
+            raw = data[at:at + count // BLOCK_ELEMENTS[kind] * BLOCK_BYTES[kind]]
             values = dequantize(raw, kind, count)
         elif kind == "bf16":
             bits = np.frombuffer(data, np.uint16, count, at).astype(np.uint32) << 16

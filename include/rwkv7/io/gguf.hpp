@@ -20,6 +20,9 @@ inline DType gguf_dtype(std::uint32_t type) {
     case 6: return DType::q5_0;
     case 7: return DType::q5_1;
     case 8: return DType::q8_0;
+    case 12: return DType::q4_k;
+    case 13: return DType::q5_k;
+    case 14: return DType::q6_k;
     case 30: return DType::bf16;
     default: return DType::unsupported;
   }

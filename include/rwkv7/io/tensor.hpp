@@ -12,9 +12,9 @@ namespace rwkv7 {
 // How a tensor's elements are encoded. Anything a reader cannot name is kept as `unsupported` so a file with an
 // extra int64 tensor still loads; using such a tensor is an Errc::dtype error that names it.
 // q8 is never read from a file: it is the library's own int8 encoding (one fp32 scale per row), made at load.
-// q8_0 … q5_1 are ggml's block encodings (GGUF, rwkv.cpp): 32 elements share an fp16 scale (and, for the _1
-// types, an fp16 minimum); the kernels read the blocks as stored (quant/blocks.hpp).
-enum class DType { f32, f16, bf16, q8, q8_0, q4_0, q4_1, q5_0, q5_1, unsupported };
+// q8_0 … q6_k are ggml's block encodings (GGUF): blocks of 32 or 256 elements sharing fp16 scales; the kernels
+// read the blocks as stored (quant/blocks.hpp).
+enum class DType { f32, f16, bf16, q8, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, unsupported };
 
 inline const char* dtype_name(DType t) {
   switch (t) {
@@ -27,12 +27,15 @@ inline const char* dtype_name(DType t) {
     case DType::q4_1: return "Q4_1";
     case DType::q5_0: return "Q5_0";
     case DType::q5_1: return "Q5_1";
+    case DType::q4_k: return "Q4_K";
+    case DType::q5_k: return "Q5_K";
+    case DType::q6_k: return "Q6_K";
     case DType::unsupported: return "unsupported";
   }
   return "?";
 }
 
-// Elements per block and bytes per block: 1 element for the plain encodings, 32 for ggml's block encodings.
+// Elements per block and bytes per block: 1 element for the plain encodings, 32 or 256 for ggml's block encodings.
 struct Encoding {
   std::size_t block_elements, block_bytes;
 };
@@ -47,6 +50,9 @@ inline Encoding encoding(DType t) {
     case DType::q4_1: return {32, 20};
     case DType::q5_0: return {32, 22};
     case DType::q5_1: return {32, 24};
+    case DType::q4_k: return {256, 144};
+    case DType::q5_k: return {256, 176};
+    case DType::q6_k: return {256, 210};
     case DType::unsupported: break;
   }
   return {1, 2};

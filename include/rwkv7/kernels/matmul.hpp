@@ -62,7 +62,7 @@ struct ExactKernels {
   template <class Block, std::size_t R, std::size_t C>
   static void block_tile(const std::byte* const* rows, const float* const* xs, std::size_t in, float* out) {
     for (std::size_t r = 0; r < R; ++r)
-      for (std::size_t c = 0; c < C; ++c) out[r * C + c] = dot<LoadBlocks<Block>>(rows[r], xs[c], in);
+      for (std::size_t c = 0; c < C; ++c) out[r * C + c] = block_dot_exact<Block>(rows[r], xs[c], in);
   }
   static constexpr auto wkv7_step = detail::wkv7_step;
   template <class Load>
@@ -162,6 +162,9 @@ inline void with_loader(DType t, F&& f) {
     case DType::q4_1:
     case DType::q5_0:
     case DType::q5_1:
+    case DType::q4_k:
+    case DType::q5_k:
+    case DType::q6_k:
     case DType::unsupported: fail(Errc::dtype, std::string("a tensor encoded as ") + dtype_name(t) + " reached a kernel");
   }
 }
@@ -680,7 +683,7 @@ struct MatMul {
   template <class Block, class RowOf>
   static void block_rows(const std::byte* w, std::size_t in, const float* x, std::size_t n, RowOf row_of, float* y, std::size_t ld_y,
                          std::size_t begin, std::size_t end) {
-    const std::size_t row_bytes = in / kBlockElements * Block::kBytes;
+    const std::size_t row_bytes = in / Block::kElements * Block::kBytes;
     for (std::size_t k = begin; k < end; k += kTileRows) {
       const std::size_t live = std::min(kTileRows, end - k);
       const std::byte* tile_rows[kTileRows];

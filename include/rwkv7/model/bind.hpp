@@ -70,7 +70,7 @@ class WeightBinder {
     if (!t) fail(Errc::missing_tensor, table_.file() + ": tensor " + in_quotes(file_name) + " is missing" + alias(file_name, canonical));
     if (t->dtype == DType::unsupported)
       fail(Errc::dtype, table_.file() + ": tensor " + in_quotes(file_name) + ": dtype " + t->source_dtype +
-                            " is not supported (expected fp32, fp16, bf16 or, in GGUF, Q8_0, Q4_0, Q4_1, Q5_0 or Q5_1)");
+                            " is not supported (expected fp32, fp16, bf16 or, in GGUF, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K or Q6_K)");
     return t;
   }
   static std::string alias(const std::string& file_name, const std::string& canonical) {

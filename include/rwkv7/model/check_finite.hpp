@@ -28,8 +28,8 @@ inline std::size_t first_nonfinite(const std::byte* p, std::size_t n, DType dtyp
       std::size_t at = n;
       with_block_loader(dtype, [&](auto load) {
         using Block = typename decltype(load)::Encoding;
-        const std::size_t blocks = n / kBlockElements, bad = first_nonfinite_block<Block>(p, blocks);
-        if (bad < blocks) at = bad * kBlockElements;  // the block's first element: its scale makes them all NaN or infinite
+        const std::size_t blocks = n / Block::kElements, bad = first_nonfinite_block<Block>(p, blocks);
+        if (bad < blocks) at = bad * Block::kElements;  // the block's first element: its scale makes them all NaN or infinite
       });
       return at;
     }

@@ -18,11 +18,18 @@ inline float element(const std::byte* data, DType t, std::size_t i) {
     case DType::bf16: return LoadBF16::at(data, i);
     case DType::f16: return LoadF16::at(data, i);
     case DType::q8: return LoadQ8::at(data, i);  // unscaled: only the kernels know the row scales
-    case DType::q8_0: return LoadBlocks<BlockQ8_0>::at(data, i);
-    case DType::q4_0: return LoadBlocks<BlockQ4_0>::at(data, i);
-    case DType::q4_1: return LoadBlocks<BlockQ4_1>::at(data, i);
-    case DType::q5_0: return LoadBlocks<BlockQ5_0>::at(data, i);
-    case DType::q5_1: return LoadBlocks<BlockQ5_1>::at(data, i);
+    case DType::q8_0:
+    case DType::q4_0:
+    case DType::q4_1:
+    case DType::q5_0:
+    case DType::q5_1:
+    case DType::q4_k:
+    case DType::q5_k:
+    case DType::q6_k: {
+      float v = 0.0f;
+      with_block_loader(t, [&](auto load) { v = decltype(load)::at(data, i); });
+      return v;
+    }
     case DType::unsupported: break;
   }
   return 0.0f;  // bind_weights refuses unsupported tensors before any element is read
