@@ -140,6 +140,25 @@ expect_rc 2 "bad --check-finite" -- "$bin" info --model "$fx/x070_bf16_h32.pth" 
 expect_rc 0 "--check-finite yes on a clean model" -- "$bin" info --model "$fx/x070_bf16_h32.pth" --check-finite yes
 expect_rc 1 "a vocabulary file that does not exist" -- "$bin" tokenize --vocab "$tmp/none.txt" --text a
 
+# Evaluation: the numbers themselves are checked against the float64 reference in test_eval.cpp; here the
+# command line, the output and the errors.
+ev=$data/eval
+expect_rc 0 "eval lambada" -- "$bin" eval lambada --model "$fx/gguf_q4_q5_mix.gguf" --file "$ev/lambada_small.jsonl"
+check "eval lambada prints examples, perplexity and accuracy" -- grep -q '^{"task":"lambada","examples":16,"perplexity":[0-9.e+]*,"accuracy":0.25}$' "$tmp/out"
+check "eval lambada reports progress on stderr" -- grep -q '^lambada 16/16: perplexity' "$tmp/err"
+expect_rc 0 "eval lambada --limit" -- "$bin" eval lambada --model "$fx/x070_bf16_h32.pth" --file "$ev/lambada_small.jsonl" --limit 3
+check "--limit takes the first examples" -- grep -q '"examples":3,' "$tmp/out"
+expect_rc 0 "ppl" -- "$bin" ppl --model "$fx/x070_bf16_h32.pth" --file "$ev/text_small.txt"
+check "ppl prints tokens and perplexity" -- grep -q '^{"tokens":291,"perplexity":[0-9.e+]*,"nll_per_token":' "$tmp/out"
+expect_rc 2 "eval without a task" -- "$bin" eval --model "$fx/x070_bf16_h32.pth"
+expect_rc 2 "eval of an unknown task" -- "$bin" eval hellaswag --model "$fx/x070_bf16_h32.pth" --file "$ev/lambada_small.jsonl"
+printf '{"text": "nospace"}\n' >"$tmp/bad.jsonl"
+expect_rc 1 "a LAMBADA line without a last word" -- "$bin" eval lambada --model "$fx/x070_bf16_h32.pth" --file "$tmp/bad.jsonl"
+check "the bad line is named" -- grep -q "bad.jsonl:1: the text has no last word" "$tmp/err"
+printf 'not json\n' >"$tmp/bad.jsonl"
+expect_rc 1 "a LAMBADA line that is not JSON" -- "$bin" eval lambada --model "$fx/x070_bf16_h32.pth" --file "$tmp/bad.jsonl"
+expect_rc 1 "a missing text file" -- "$bin" ppl --model "$fx/x070_bf16_h32.pth" --file "$tmp/none.txt"
+
 fi
 
 if [ "$part" = world_vocab ]; then

@@ -56,6 +56,8 @@ const char* kUsage =
     "  rwkv7 chat --model M --tokenizer T [--template C] [--system S] [--max-tokens N] [SAMPLING]\n"
     "                 (type /save F, /load F, /reset, /quit)\n"
     "  rwkv7 bench --model M [--threads N] [--tokens N] [--prefill N] [--text F [--tokenizer T] [--accuracy-tokens N]]\n"
+    "  rwkv7 eval lambada --model M [--tokenizer T] --file lambada_test.jsonl [--limit N]   (perplexity, accuracy)\n"
+    "  rwkv7 ppl --model M [--tokenizer T] --file F   (perplexity of a plain text)\n"
     "Any command that takes --model also takes --quant none|int8 (int8: large matrices quantized at load),\n"
     "--activations f32|bf16|int8 (how activations enter the matrix products: f32 exact; bf16 rounded before products\n"
     "    with bf16 weights; int8 quantized in blocks of 64 before products with int8 weights, needs --quant int8)\n"
@@ -703,6 +705,52 @@ int cmd_bench(const Args& a) {
   return 0;
 }
 
+// LAMBADA as RWKV's evaluation runs it (rwkv7/eval/score.hpp): each line of the file a JSON object with a
+// string "text"; prints perplexity and accuracy, progress on stderr.
+int cmd_eval(const Args& a) {
+  const std::string file = a.get("--file");
+  const auto limit = a.integer("--limit", 0, 1u << 30);
+  auto model = load_model(a);
+  auto tok = tokenizer_for(a, model);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw rwkv7::Error(rwkv7::Errc::io, file + ": cannot open file");
+  std::vector<std::string> texts;
+  std::string line, context, target;
+  for (std::size_t line_no = 1; std::getline(in, line) && (!limit || texts.size() < limit); ++line_no) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto bad = [&](const std::string& what) { throw rwkv7::Error(rwkv7::Errc::format, file + ":" + std::to_string(line_no) + ": " + what); };
+    nlohmann::json doc;
+    try {
+      doc = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+      bad(std::string("not JSON (") + e.what() + ")");
+    }
+    if (!doc.is_object() || !doc.contains("text") || !doc["text"].is_string()) bad("expected an object with a string \"text\"");
+    texts.push_back(doc["text"].get<std::string>());
+    if (!rwkv7::lambada_split(texts.back(), context, target)) bad("the text has no last word after a space");
+  }
+  if (texts.empty()) throw rwkv7::Error(rwkv7::Errc::format, file + ": no examples");
+  const rwkv7::EvalResult r = rwkv7::evaluate_lambada(model, *tok, texts, [&](std::size_t done, const rwkv7::EvalResult& so_far) {
+    if (done % 100 == 0 || done == texts.size())
+      std::cerr << "lambada " << done << "/" << texts.size() << ": perplexity " << so_far.perplexity() << ", accuracy " << 100.0 * so_far.accuracy() << "%\n";
+  });
+  nlohmann::ordered_json j = {{"task", "lambada"}, {"examples", r.count}, {"perplexity", r.perplexity()}, {"accuracy", r.accuracy()}};
+  std::cout << j.dump() << "\n";
+  return 0;
+}
+
+// Perplexity of a plain text (rwkv7/eval/score.hpp).
+int cmd_ppl(const Args& a) {
+  auto model = load_model(a);
+  auto tok = tokenizer_for(a, model);
+  const std::string text = read_file(a.get("--file"));
+  const rwkv7::EvalResult r = rwkv7::evaluate_text(model, *tok, text);
+  nlohmann::ordered_json j = {{"tokens", r.count}, {"perplexity", r.perplexity()}, {"nll_per_token", r.negative_log_likelihood / static_cast<double>(r.count)},
+                              {"bits_per_byte", r.negative_log_likelihood / std::log(2.0) / static_cast<double>(text.size())}};
+  std::cout << j.dump() << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -713,6 +761,8 @@ int main(int argc, char** argv) {
       {"generate", {cmd_generate, with_sampling({"--model", "--tokenizer", "--vocab", "--template", "--system", "--prompt", "--max-tokens", "--stop", "--allow-tokens", "--save-state", "--load-state", "--quant", "--activations", "--isa", "--check-finite", "--threads"})}},
       {"chat", {cmd_chat, with_sampling({"--model", "--tokenizer", "--vocab", "--template", "--system", "--max-tokens", "--quant", "--activations", "--isa", "--check-finite", "--threads"})}},
       {"bench", {cmd_bench, {"--model", "--threads", "--tokens", "--prefill", "--quant", "--activations", "--isa", "--check-finite", "--text", "--tokenizer", "--vocab", "--accuracy-tokens"}}},
+      {"eval lambada", {cmd_eval, {"--model", "--tokenizer", "--vocab", "--file", "--limit", "--quant", "--activations", "--isa", "--check-finite", "--threads"}}},
+      {"ppl", {cmd_ppl, {"--model", "--tokenizer", "--vocab", "--file", "--quant", "--activations", "--isa", "--check-finite", "--threads"}}},
   };
   try {
     if (argc < 2) throw UsageError{"missing command"};
@@ -721,9 +771,15 @@ int main(int argc, char** argv) {
       std::cout << kUsage;
       return 0;
     }
+    int first_flag = 2;
+    if (name == "eval") {  // eval TASK
+      if (argc < 3 || std::string(argv[2]) != "lambada") throw UsageError{"eval needs a task: lambada"};
+      name += " lambada";
+      first_flag = 3;
+    }
     auto it = commands.find(name);
     if (it == commands.end()) throw UsageError{"unknown command '" + name + "'"};
-    Args args(argc, argv, 2, it->second.second);
+    Args args(argc, argv, first_flag, it->second.second);
     return it->second.first(args);
   } catch (const UsageError& e) {
     std::cerr << "rwkv7: " << e.message << "\n" << kUsage;

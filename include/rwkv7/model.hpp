@@ -76,6 +76,15 @@ class BasicModel {
     run({&req, 1});
   }
 
+  // The logits after every token of the chunk: tokens.size() rows of vocab logits, row i predicting the token
+  // after tokens[i] (perplexity over a text); each row the bits feeding the tokens one by one would give.
+  std::vector<float> forward_every_position(std::span<const Token> tokens, StateType& state) const {
+    std::vector<float> logits(tokens.size() * vocab_size());
+    Request req{&state, tokens, logits.data(), {}, true};
+    run({&req, 1});
+    return logits;
+  }
+
   // Partial head: logits for `rows` only (e.g. the tokens a constrained answer may use), equal to those entries
   // of the full logits, at a fraction of the head's cost. out[j] = logits[rows[j]].
   void forward_rows(std::span<const Token> tokens, StateType& state, std::span<const Token> rows, std::span<float> out) const {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "error.hpp"
+#include "eval/score.hpp"
 #include "generate/chat_template.hpp"
 #include "generate/generator.hpp"
 #include "generate/prefix_cache.hpp"

@@ -13,7 +13,7 @@
 // - moves a state to and from a host rwkv7::State (to_host / from_host) so states can be saved, inspected and
 //   restored in one format whatever the device;
 // - runs forward(requests): for each request, feeds its tokens to its state in order and writes the logits of its
-//   last token, every head row or only the requested `rows`, to host memory. Requests are independent sequences
+//   last token (or, with every_position, of each token), every head row or only the requested `rows`, to host memory. Requests are independent sequences
 //   (one call may mix a long prefill with single-token decode steps); results must not depend on how the calls
 //   are batched. forward is const and may be called from several threads at once with distinct states: the
 //   backend keeps per-call scratch itself (no thread_local).

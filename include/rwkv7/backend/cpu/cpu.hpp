@@ -124,7 +124,16 @@ class CpuWith {
       // Heads for the requests whose last token was in this pass.
       for (std::size_t s = 0; s < segments.size(); ++s) {
         const ForwardRequest& req = requests[owner[s]];
+        const std::size_t before = done[owner[s]];
         done[owner[s]] += segments[s].count;
+        if (req.every_position && req.logits) {  // a head row block per token of the segment
+          const std::size_t width = req.rows.empty() ? static_cast<std::size_t>(c_.vocab_size) : req.rows.size();
+          for (std::size_t j = 0; j < segments[s].count; ++j) block_norm(x + (segments[s].first + j) * C, ln_out_, xn + j * C);
+          if (req.rows.empty()) matmul(weights_->head, xn, segments[s].count, req.logits + before * width);
+          else
+            for (std::size_t j = 0; j < segments[s].count; ++j) matmul.subset(weights_->head, xn + j * C, req.rows, req.logits + (before + j) * width);
+          continue;
+        }
         if (done[owner[s]] != req.tokens.size() || !req.logits) continue;
         const std::size_t c = segments[s].first + segments[s].count - 1;
         block_norm(x + c * C, ln_out_, xn);
