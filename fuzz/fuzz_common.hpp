@@ -98,6 +98,7 @@ inline std::uint64_t encoded_view_bytes(const rwkv7::TensorView& t) {
 // encoding the library does not read has no size it knows: 0).
 inline std::uint64_t file_tensor_bytes(const rwkv7::TensorTable& table, const rwkv7::TensorView& t) {
   if (table.format() == "gguf") return t.dtype == rwkv7::DType::unsupported ? 0 : encoded_view_bytes(t);
+  if (table.format() == "rwkv.cpp") return encoded_view_bytes(t);  // the reader refuses types it cannot size
   return view_bytes(t, element_size(t));
 }
 

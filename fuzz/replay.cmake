@@ -7,7 +7,7 @@
 # Defines rwkv7_fuzz_replay_<name> and the test fuzz_replay_<name> for each harness in RWKV7_FUZZ_HARNESSES.
 # The corpus folder must hold inputs; the regressions folder may be empty.
 set(RWKV7_FUZZ_DIR ${CMAKE_CURRENT_LIST_DIR})
-set(RWKV7_FUZZ_HARNESSES zip pickle pth safetensors sharded gguf world_vocab bpe_tokenizer state model)
+set(RWKV7_FUZZ_HARNESSES zip pickle pth safetensors sharded gguf rwkv_cpp world_vocab bpe_tokenizer state model)
 
 function(rwkv7_add_fuzz_replay_tests)
   cmake_parse_arguments(arg "" "" "COMPILE_OPTIONS" ${ARGN})

@@ -4,7 +4,7 @@
 #   fuzz/run.sh NAME SECONDS [extra libFuzzer args...]
 #   fuzz/run.sh NAME SECONDS -jobs=W -workers=W      (W processes at once; their executions are summed)
 #
-# NAME: zip pickle pth safetensors sharded gguf world_vocab bpe_tokenizer state model (the fuzz_<NAME> program).
+# NAME: zip pickle pth safetensors sharded gguf rwkv_cpp world_vocab bpe_tokenizer state model (the fuzz_<NAME> program).
 # The build folder is $RWKV7_FUZZ_BUILD (default: build-fuzz in the repository), configured with
 #   cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DRWKV7_FUZZ=ON && cmake --build build-fuzz -j2
 # Nothing is written into the repository: the corpus (seeds + fuzz/regressions/NAME) is copied to a scratch
@@ -30,6 +30,7 @@ case $name in
   safetensors) max_len=24576 dicts="json names" ;;
   sharded) max_len=24576 dicts="json names" ;;
   gguf) max_len=32768 dicts="names" ;;
+  rwkv_cpp) max_len=32768 dicts="names" ;;
   world_vocab) max_len=16384 dicts="world_vocab" ;;
   bpe_tokenizer) max_len=16384 dicts="json" ;;
   state) max_len=4096 dicts="state" ;;

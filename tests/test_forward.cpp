@@ -36,7 +36,7 @@ TEST_CASE("the fixture set covers what the exactness claim promises") {
       if (e["tied_head"].get<bool>()) prwkv_tied.insert(e["config"]["vocab"].get<std::int64_t>() == 151936);
     }
   }
-  CHECK(dtypes == std::set<std::string>{"bf16", "fp16", "fp32", "q8_0", "q4_0"});
+  CHECK(dtypes == std::set<std::string>{"bf16", "fp16", "fp32", "q8_0", "q4_0", "q5_1"});
   CHECK(heads.count(64) == 1);
   CHECK(heads.count(32) == 1);
   CHECK(vocabs == std::set<std::int64_t>{256, 65536, 151936});

@@ -246,3 +246,39 @@ TEST_CASE("the World tokenizer a GGUF carries: llama.cpp's escaped token bytes, 
     CHECK(std::string(e.what()).find("tokens.gguf: tokenizer.ggml.tokens[1]") != std::string::npos);
   }
 }
+
+// rwkv.cpp .bin files: the fixture rwkvcpp_q5_1.bin (tools/rwkv_cpp_io.py) passes the float64 reference in
+// test_forward.cpp; here its names and hostile edits of its header and first tensor.
+TEST_CASE("rwkv.cpp files: names, and hostile headers fail naming the file and what was expected") {
+  const std::string path = fixture("rwkvcpp_q5_1.bin");
+  auto model = rwkv7::Model::load(path);
+  CHECK(model.config().format == "rwkv.cpp");
+  CHECK(model.config().naming == "rwkv.cpp");
+  CHECK(model.config().dtype == "Q5_1");
+  const std::string good = test::read_bytes(path);
+  auto edited = [&](std::size_t at, std::uint32_t v) {
+    std::string b = good;
+    std::memcpy(b.data() + at, &v, 4);
+    return b;
+  };
+  auto expect = [&](const std::string& bytes, std::vector<std::string> fragments) {
+    try {
+      rwkv7::Model::from_bytes(bytes.data(), bytes.size(), "crafted.bin");
+      FAIL("loaded without error");
+    } catch (const rwkv7::Error& e) {
+      const std::string what = e.what();
+      CAPTURE(what);
+      CHECK(what.find("crafted.bin") != std::string::npos);
+      for (const auto& f : fragments) CHECK(what.find(f) != std::string::npos);
+    }
+  };
+  expect(edited(4, 102), {"version 102"});
+  expect(edited(16, 3), {"rwkv.cpp header says num_hidden_layers = 3", "layers = 2"});
+  expect(edited(8, 300), {"vocab_size = 300"});
+  expect(edited(24, 4), {"4 dimensions"});
+  expect(edited(32, 10), {"emb.weight", "rwkv.cpp Q8_1", "not supported"});
+  expect(edited(28, 1u << 30), {"truncated while reading a tensor name"});
+  expect(good.substr(0, good.size() - 10), {"head.weight", "truncated"});
+  // A version 100 file may hold fp16 and fp32 tensors but not the old quantized layouts.
+  expect(edited(4, 100), {"version 100", "old layout"});
+}

@@ -188,6 +188,9 @@ def generate(a):
         with open(os.path.join(a.out, "config.json"), "w") as f:
             json.dump(fla_config(a), f, indent=2)
             f.write("\n")
+    elif a.format == "rwkvcpp":
+        import rwkv_cpp_io
+        rwkv_cpp_io.write_rwkv_cpp(a.out, sd, a.dtype)
     elif a.format == "gguf":
         import gguf_io
         types = dict(item.split("=") for item in a.gguf_types.split(",")) if a.gguf_types else {}
@@ -203,10 +206,10 @@ def parse_args(argv=None):
     ap.add_argument("--out", required=True, help="file (rwkvlm) or directory (fla)")
     ap.add_argument("--shape", choices=sorted(PRESETS), help="preset; overrides shape/dtype/format")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--format", choices=["pth", "safetensors", "gguf"], default="pth")
+    ap.add_argument("--format", choices=["pth", "safetensors", "gguf", "rwkvcpp"], default="pth")
     ap.add_argument("--naming", choices=["rwkvlm", "fla"], default="rwkvlm")
     ap.add_argument("--dtype", choices=["bf16", "fp16", "fp32", "f32", "f16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1"],
-                    default="bf16", help="gguf: the large matrices' type (f32, f16, bf16 or a ggml block type)")
+                    default="bf16", help="gguf, rwkvcpp: the large matrices' type (f32, f16, bf16 [gguf] or a ggml block type)")
     ap.add_argument("--gguf-types", default="", help="gguf: per-tensor types, e.g. att.key.weight=q4_1,head.weight=q8_0")
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--width", type=int, default=64)

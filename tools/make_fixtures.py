@@ -25,7 +25,7 @@ import gen_prwkv_checkpoint  # noqa: E402
 import prwkv7_ref  # noqa: E402
 import rwkv7_ref  # noqa: E402
 
-SIZE_LIMIT = 10_100_000  # bytes for the whole fixtures folder
+SIZE_LIMIT = 10_200_000  # bytes for the whole fixtures folder
 SEQ_LEN = 260
 AT = [0, 1, 259]
 
@@ -62,6 +62,10 @@ FIXTURES = [
      dict(format="gguf", dtype="q4_0", layers=1, width=256, head_size=64, ffn=256, vocab=256, dw=8, da=32, dv=8,
           dg=32, gguf_types="att.receptance.weight=q6_k,att.key.weight=q5_k,ffn.key.weight=q4_k,ffn.value.weight=q5_k,vectors=f16,"
           "head.weight=q6_k,att.g1=q4_k", seed=110)),
+    # rwkv.cpp .bin (rwkv_cpp_io.py), version 101.
+    ("rwkvcpp_q5_1", "rwkvcpp_q5_1.bin",
+     dict(format="rwkvcpp", dtype="q5_1", layers=2, width=64, head_size=32, ffn=128, vocab=256, dw=8, da=8, dv=8,
+          dg=16, seed=111)),
     ("gguf_bf16", "gguf_bf16.gguf",
      dict(format="gguf", dtype="bf16", layers=1, width=64, head_size=64, ffn=128, vocab=256, seed=109)),
 ]
@@ -126,7 +130,8 @@ def main():
         manifest.append({
             "name": name, "model": model_rel, "tokens": tokens, "at": at,
             "ref": name + ".ref.f32",
-            "dtype": a.dtype, "format": a.format, "naming": "llama.cpp" if a.format == "gguf" else a.naming, "arch": "x070",
+            "dtype": a.dtype, "format": a.format, "arch": "x070",
+            "naming": {"gguf": "llama.cpp", "rwkvcpp": "rwkv.cpp"}.get(a.format, a.naming),
             "layer0_v": a.naming == "rwkvlm" and a.layer0_v == "present",
             "fused_xx": bool(a.fused_xx),
             "group_norm_eps": model.gn_eps,

@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_checkpoint  # noqa: E402
 import gen_prwkv_checkpoint  # noqa: E402
 import gguf_io  # noqa: E402
+import rwkv_cpp_io  # noqa: E402
 
 FILE_LIMIT = 12 * 1024
 CORPUS_LIMIT = 100 * 1024
@@ -184,6 +185,22 @@ def gguf_corpus():
                                                              "emb.weight": "bf16", "vectors": "f16"}),
         "tokens_only.gguf": gguf_tokens_only(pieces, types),
     }
+
+
+def rwkv_cpp_bytes(weights, matrix_type):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "m.bin")
+        rwkv_cpp_io.write_rwkv_cpp(path, weights, matrix_type)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def rwkv_cpp_corpus():
+    """rwkv.cpp seeds, 32 wide like the GGUF ones (block rows of 32)."""
+    def weights(layers, seed):
+        return gen_checkpoint.make_weights(seed, layers, 32, 16, 32, V, RANK, RANK, RANK, RANK)
+    return {"l1_q4_0.bin": rwkv_cpp_bytes(weights(1, 31), "q4_0"),
+            "l1_q5_1.bin": rwkv_cpp_bytes(weights(1, 32), "q5_1")}
 
 
 def sharded_corpus(tensors, dtype):
@@ -377,7 +394,9 @@ def build():
     }
     corpora["sharded"] = sharded_corpus(l1, "fp32")
     corpora["gguf"] = gguf_corpus()
+    corpora["rwkv_cpp"] = rwkv_cpp_corpus()
     corpora["model"]["gguf_l1_mixed.gguf"] = corpora["gguf"]["l1_mixed.gguf"]
+    corpora["model"]["rwkv_cpp_l1_q4_0.bin"] = corpora["rwkv_cpp"]["l1_q4_0.bin"]
     corpora["zip"] = {
         "rwkvlm_l1_bf16.pth": pth_l1_bf16,
         "misc.pth": misc,

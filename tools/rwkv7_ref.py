@@ -131,6 +131,9 @@ def load_checkpoint(path):
         path = os.path.join(path, "model.safetensors")
     if path.endswith(".pth"):
         sd = read_pth(path)
+    elif path.endswith(".bin"):
+        import rwkv_cpp_io  # numpy-only rwkv.cpp reader
+        sd = rwkv_cpp_io.read_rwkv_cpp(path)
     elif path.endswith(".gguf"):
         import gguf_io  # numpy-only GGUF reader; blocks dequantized in float64
         sd = gguf_io.read_gguf_rwkvlm(path)

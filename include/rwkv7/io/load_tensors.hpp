@@ -9,6 +9,7 @@
 
 #include "gguf.hpp"
 #include "pth.hpp"
+#include "rwkv_cpp.hpp"
 #include "safetensors.hpp"
 #include "sharded_safetensors.hpp"
 
@@ -44,12 +45,13 @@ inline void read_hf_config(const std::string& path, TensorTable& table) {
 
 }  // namespace detail
 
-// Reads every tensor of a .pth, .safetensors or .gguf held in `bytes`. Throws rwkv7::Error naming the file.
+// Reads every tensor of a .pth, .safetensors, .gguf or rwkv.cpp .bin held in `bytes`. Throws rwkv7::Error naming the file.
 inline TensorTable load_tensors(FileBytes bytes) {
   if (bytes.size() >= 4 && std::memcmp(bytes.data(), "PK\x03\x04", 4) == 0) return detail::read_pth(std::move(bytes));
   if (bytes.size() >= 4 && std::memcmp(bytes.data(), "GGUF", 4) == 0) return detail::read_gguf(std::move(bytes));
+  if (bytes.size() >= 4 && detail::load_le<std::uint32_t>(bytes.data()) == detail::kRwkvCppMagic) return detail::read_rwkv_cpp(std::move(bytes));
   if (bytes.size() >= 9 && static_cast<char>(bytes.data()[8]) == '{') return detail::read_safetensors(std::move(bytes));
-  detail::fail(Errc::format, bytes.name() + ": not a model file (neither a torch.save zip archive, safetensors nor GGUF)");
+  detail::fail(Errc::format, bytes.name() + ": not a model file (neither a torch.save zip archive, safetensors, GGUF nor an rwkv.cpp .bin)");
 }
 
 // Opens `path` (mapped) and, for safetensors, reads config.json from the same folder when it exists. A folder is

@@ -153,7 +153,7 @@ class ConfigDetector {
   }
 
   // Where the numbers beside the tensors come from, for messages.
-  std::string source() const { return t_.format() == "gguf" ? "the GGUF metadata" : "config.json"; }
+  std::string source() const { return t_.format() == "gguf" ? "the GGUF metadata" : t_.format() == "rwkv.cpp" ? "the rwkv.cpp header" : "config.json"; }
 
   // A number config.json (or GGUF metadata) states must agree with the one the tensors give.
   void cross_check(const char* key, std::int64_t detected, const char* what) const {
@@ -330,7 +330,7 @@ inline ModelWeights bind_weights(TensorTable table) {
   else detail::bind_cxa076(m, bind, cfg);
   cfg.cross_check("intermediate_size", c.dim_ffn, "ffn width");
   if (c.n_layer > 1) cfg.cross_check("v_low_rank_dim", c.lora_v, "value LoRA rank");
-  c.dtype = dtype_name(m.head.w.dtype);
+  c.dtype = dtype_name(large_matrices(m).front()->w.dtype);  // the first a decode step reads: layer 0's receptance
   c.fingerprint = detail::fingerprint(m);
   return m;
 }

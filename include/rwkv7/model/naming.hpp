@@ -129,6 +129,24 @@ class GgufNames final : public NamingScheme {
   }
 };
 
+// rwkv.cpp's .bin (its convert_pytorch_to_ggml.py for v7): RWKV-LM's names, LoRA factors transposed to
+// [out, in], and the six token-shift mixes concatenated into blocks.N.att.x_rwkvag [6, 1, C].
+class RwkvCppNames final : public NamingScheme {
+ public:
+  static bool recognizes(const TensorTable& t) { return t.format() == "rwkv.cpp" && t.contains("emb.weight"); }
+  const char* name() const override { return "rwkv.cpp"; }
+  Located locate(const std::string& c, const TensorTable&) const override {
+    static const std::string mixes = "rwkvag";
+    const auto dot = c.find('.', 7);
+    if (c.compare(0, 7, "blocks.") == 0 && dot != std::string::npos) {
+      const std::string rest = c.substr(dot + 1);
+      if (rest.size() == 7 && rest.compare(0, 6, "att.x_") == 0 && mixes.find(rest[6]) != std::string::npos)
+        return {c.substr(0, dot + 1) + "att.x_rwkvag", false, static_cast<int>(mixes.find(rest[6]))};
+    }
+    return {c};
+  }
+};
+
 // The scheme a table's names follow, or an error naming the file.
 inline std::unique_ptr<NamingScheme> detect_naming(const TensorTable& t) {
   if (t.format() == "gguf") {
@@ -136,6 +154,7 @@ inline std::unique_ptr<NamingScheme> detect_naming(const TensorTable& t) {
     const std::string name = arch != t.metadata.end() && arch->second.kind == MetaValue::Kind::string ? arch->second.text : "(none)";
     if (name != "rwkv7") fail(Errc::config, t.file() + ": GGUF general.architecture is " + in_quotes(name) + "; only \"rwkv7\" is supported");
   }
+  if (RwkvCppNames::recognizes(t)) return std::make_unique<RwkvCppNames>();
   if (RwkvLmNames::recognizes(t)) return std::make_unique<RwkvLmNames>();
   if (FlaNames::recognizes(t)) return std::make_unique<FlaNames>();
   if (GgufNames::recognizes(t)) return std::make_unique<GgufNames>();
