@@ -18,6 +18,7 @@ TYPE_NAME = {v: k for k, v in GGML_TYPE.items()}
 BLOCK_BYTES = {"q8_0": 34, "q4_0": 18, "q4_1": 20, "q5_0": 22, "q5_1": 24, "q4_k": 144, "q5_k": 176, "q6_k": 210}
 BLOCK_ELEMENTS = {k: 256 if k.endswith("_k") else 32 for k in BLOCK_BYTES}
 ALIGN = 32
+FILE_TYPE = {"f32": 0, "f16": 1, "bf16": 32}  # llama_ftype: ALL_F32, MOSTLY_F16, MOSTLY_BF16
 MIX = "rwkvag"
 LORA = ["w1", "w2", "a1", "a2", "v1", "v2", "g1", "g2"]
 MATRICES = {"att.receptance.weight": "time_mix_receptance", "att.key.weight": "time_mix_key",
@@ -255,6 +256,7 @@ def write_gguf(path, sd, matrix_type, types=None, tokens=None, name="rwkv7"):
     meta = [
         kv("general.architecture", GGUF_STRING, "rwkv7"),
         kv("general.name", GGUF_STRING, name),
+    ] + ([kv("general.file_type", GGUF_UINT32, FILE_TYPE[matrix_type])] if matrix_type in FILE_TYPE else []) + [
         kv("rwkv7.context_length", GGUF_UINT32, 1048576),
         kv("rwkv7.embedding_length", GGUF_UINT32, C),
         kv("rwkv7.block_count", GGUF_UINT32, L),
