@@ -12,7 +12,7 @@
 #include "backend/cpu/cpu.hpp"
 #include "io/load_tensors.hpp"
 #include "model/bind.hpp"
-#include "model/check_finite.hpp"
+#include "quant/check_finite.hpp"
 #include "options.hpp"
 #include "quant/quantize.hpp"
 

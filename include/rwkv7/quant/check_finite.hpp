@@ -1,11 +1,11 @@
-// rwkv7/model/check_finite.hpp — LoadOptions::check_finite: refuses a model holding a NaN or an infinity, which
+// rwkv7/quant/check_finite.hpp — LoadOptions::check_finite: refuses a model holding a NaN or an infinity, which
 // would otherwise only show as NaN logits.
 #pragma once
 
 #include <cstring>
 
-#include "../quant/blocks.hpp"
-#include "weights.hpp"
+#include "blocks.hpp"
+#include "../model/weights.hpp"
 
 namespace rwkv7 {
 namespace detail {
